@@ -1,0 +1,195 @@
+package dev.llamashim.servlet;
+
+import dev.llamashim.core.ChunkingPolicy;
+import dev.llamashim.core.ShimException;
+import jakarta.servlet.FilterConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Everything {@link ToolStreamFilter} can be told, immutable. Built with {@link #builder()} or read
+ * from a filter's init-params ({@code chunk-size}, {@code simulate-when}, {@code chat-paths},
+ * {@code max-body-bytes}, {@code max-response-bytes}).
+ *
+ * @param chunking how content and arguments are cut into deltas (default: 50 code points)
+ * @param simulateWhen which {@code stream:true} chat requests are shimmed (default {@code tools})
+ * @param chatPaths path suffixes that mark a chat request (default {@code /chat/completions});
+ *     a request is a chat request when its URI path ends with one of them
+ * @param maxBodyBytes largest chat request body the filter reads to decide (default 16 MiB);
+ *     a larger one is answered 413 and never reaches the downstream
+ * @param maxResponseBytes largest downstream answer the filter holds for a shimmed request
+ *     (default 64 MiB); a larger one is answered 502
+ */
+public record ShimSettings(
+        ChunkingPolicy chunking,
+        SimulateWhen simulateWhen,
+        List<String> chatPaths,
+        long maxBodyBytes,
+        long maxResponseBytes) {
+
+    /** The default chat path suffix, which matches {@code /v1/chat/completions} and {@code /chat/completions}. */
+    public static final String DEFAULT_CHAT_PATH = "/chat/completions";
+    /** Default {@link #maxBodyBytes()}: 16 MiB. */
+    public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
+    /** Default {@link #maxResponseBytes()}: 64 MiB. */
+    public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+
+    /** Checks every setting; a bad one throws {@link ShimConfigException} naming it. */
+    public ShimSettings {
+        Objects.requireNonNull(chunking, "chunking");
+        Objects.requireNonNull(simulateWhen, "simulateWhen");
+        chatPaths = List.copyOf(chatPaths);
+        if (chatPaths.isEmpty()) {
+            throw new ShimConfigException("chat-paths must name at least one path suffix");
+        }
+        for (String path : chatPaths) {
+            if (path.isBlank() || !path.startsWith("/")) {
+                throw new ShimConfigException("chat-paths entries must start with \"/\", got \"" + path + "\"");
+            }
+        }
+        if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8) {
+            throw new ShimConfigException("max-body-bytes must be between 1 and " + (Integer.MAX_VALUE - 8) + ", got " + maxBodyBytes);
+        }
+        if (maxResponseBytes < 1 || maxResponseBytes > Integer.MAX_VALUE - 8) {
+            throw new ShimConfigException("max-response-bytes must be between 1 and " + (Integer.MAX_VALUE - 8) + ", got " + maxResponseBytes);
+        }
+    }
+
+    /** The defaults: 50 code points a piece, {@code tools}, {@code /chat/completions}, 16 MiB, 64 MiB. */
+    public static ShimSettings defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.chunking = chunking;
+        builder.simulateWhen = simulateWhen;
+        builder.chatPaths = chatPaths;
+        builder.maxBodyBytes = maxBodyBytes;
+        builder.maxResponseBytes = maxResponseBytes;
+        return builder;
+    }
+
+    /** Whether {@code path} (a request URI path) names a chat completions endpoint. */
+    public boolean isChatPath(String path) {
+        for (String suffix : chatPaths) {
+            if (path.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reads init-params; absent ones keep their defaults.
+     *
+     * @throws ShimConfigException naming the init-param that is malformed
+     */
+    public static ShimSettings fromInitParams(FilterConfig config) {
+        return fromParams(config::getInitParameter);
+    }
+
+    /** Reads settings by their init-param names from any source (a map, system properties…). */
+    public static ShimSettings fromParams(Function<String, String> params) {
+        Builder builder = builder();
+        String chunkSize = params.apply("chunk-size");
+        if (chunkSize != null) {
+            builder.chunkSize((int) parseLong("chunk-size", chunkSize));
+        }
+        String simulateWhen = params.apply("simulate-when");
+        if (simulateWhen != null) {
+            builder.simulateWhen(SimulateWhen.parse(simulateWhen));
+        }
+        String chatPaths = params.apply("chat-paths");
+        if (chatPaths != null) {
+            List<String> paths = new ArrayList<>();
+            for (String path : chatPaths.split(",")) {
+                if (!path.isBlank()) {
+                    paths.add(path.trim());
+                }
+            }
+            builder.chatPaths(paths);
+        }
+        String maxBody = params.apply("max-body-bytes");
+        if (maxBody != null) {
+            builder.maxBodyBytes(parseLong("max-body-bytes", maxBody));
+        }
+        String maxResponse = params.apply("max-response-bytes");
+        if (maxResponse != null) {
+            builder.maxResponseBytes(parseLong("max-response-bytes", maxResponse));
+        }
+        return builder.build();
+    }
+
+    private static long parseLong(String name, String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ShimConfigException(name + " must be a whole number, got \"" + value + "\"", e);
+        }
+    }
+
+    /** Builds {@link ShimSettings}; every setter checks nothing, {@link #build()} checks all. */
+    public static final class Builder {
+        private ChunkingPolicy chunking = ChunkingPolicy.defaults();
+        private SimulateWhen simulateWhen = SimulateWhen.TOOLS;
+        private List<String> chatPaths = List.of(DEFAULT_CHAT_PATH);
+        private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+
+        private Builder() {}
+
+        /** Pieces of at most {@code codePoints} code points (the prototype's {@code streaming_chunk_size}). */
+        public Builder chunkSize(int codePoints) {
+            try {
+                this.chunking = ChunkingPolicy.byCodePoints(codePoints);
+            } catch (ShimException e) {
+                throw new ShimConfigException("chunk-size must be at least 1, got " + codePoints, e);
+            }
+            return this;
+        }
+
+        /** Any chunking policy, e.g. {@link ChunkingPolicy#whole()}. */
+        public Builder chunking(ChunkingPolicy chunking) {
+            this.chunking = chunking;
+            return this;
+        }
+
+        /** Which {@code stream:true} chat requests are shimmed. */
+        public Builder simulateWhen(SimulateWhen simulateWhen) {
+            this.simulateWhen = simulateWhen;
+            return this;
+        }
+
+        /** Path suffixes that mark a chat request. */
+        public Builder chatPaths(List<String> chatPaths) {
+            this.chatPaths = chatPaths;
+            return this;
+        }
+
+        /** Largest chat request body read to decide; larger ones get 413. */
+        public Builder maxBodyBytes(long maxBodyBytes) {
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        /** Largest downstream answer held for a shimmed request; larger ones get 502. */
+        public Builder maxResponseBytes(long maxResponseBytes) {
+            this.maxResponseBytes = maxResponseBytes;
+            return this;
+        }
+
+        /** The settings, checked. */
+        public ShimSettings build() {
+            return new ShimSettings(chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes);
+        }
+    }
+}
