@@ -23,11 +23,12 @@ import java.util.Objects;
  * fields such as {@code refusal}); the {@code reasoning_content} pieces; the {@code content}
  * pieces; for each tool call a first delta with {@code index}, {@code id}, {@code type},
  * {@code function.name} and {@code arguments:""}, then its argument pieces with {@code index}
- * only; finally an empty delta with the {@code finish_reason}, the choice's {@code logprobs} and
- * its extra fields. With {@code includeUsage}, a chunk with {@code "choices":[]} and the
- * {@code usage} follows. The response's own extra top-level fields (llama-server's
- * {@code timings}) ride on the very last chunk before {@code data: [DONE]}, where llama-server
- * itself puts them.
+ * only. Then, per choice in index order, a chunk with an empty delta, the {@code finish_reason},
+ * the choice's {@code logprobs} and its extra fields (with {@code n > 1} these finish chunks
+ * follow all choices' deltas, as OpenAI sends them). With {@code includeUsage} and a response
+ * that has {@code usage}, a chunk with {@code "choices":[]} and the usage follows. The
+ * response's own extra top-level fields (llama-server's {@code timings}) ride on the very last
+ * chunk before {@code data: [DONE]}, where llama-server itself puts them.
  */
 public final class StreamSynthesizer {
 
@@ -157,27 +158,29 @@ public final class StreamSynthesizer {
 
         void emit(boolean includeUsage) throws IOException {
             List<Choice> choices = response.choices();
-            for (int c = 0; c < choices.size(); c++) {
-                boolean lastChunkOfStream = !includeUsage && c == choices.size() - 1;
-                emitChoice(choices.get(c), lastChunkOfStream);
+            for (Choice choice : choices) {
+                emitDeltas(choice);
             }
-            if (includeUsage) {
+            // Every choice's finish chunk comes after all choices' deltas, as OpenAI sends them:
+            // openai-java's ChatCompletionAccumulator treats the stream as over once every choice
+            // it has seen is finished, and rejects any chunk after that but the usage chunk.
+            boolean usageChunk = includeUsage && response.usage() != null;
+            for (int c = 0; c < choices.size(); c++) {
+                emitFinish(choices.get(c), !usageChunk && c == choices.size() - 1);
+            }
+            if (usageChunk) {
                 begin();
                 g.writeStartArray();
                 g.writeEndArray();
                 g.writeFieldName("usage");
-                if (response.usage() == null) {
-                    g.writeNull();
-                } else {
-                    g.writeRawValue(response.usage().json());
-                }
+                g.writeRawValue(response.usage().json());
                 writeFields(response.extras());
                 end();
             }
             framing.done();
         }
 
-        private void emitChoice(Choice choice, boolean lastChunkOfStream) throws IOException {
+        private void emitDeltas(Choice choice) throws IOException {
             Message message = choice.message();
             int index = choice.index();
 
@@ -197,8 +200,10 @@ public final class StreamSynthesizer {
             for (ToolCall call : message.toolCalls()) {
                 toolCall(index, call);
             }
+        }
 
-            beginDelta(index);
+        private void emitFinish(Choice choice, boolean lastChunkOfStream) throws IOException {
+            beginDelta(choice.index());
             g.writeEndObject();
             g.writeStringField("finish_reason", choice.effectiveFinishReason());
             if (choice.logprobs() != null) {
