@@ -1,21 +1,43 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.StreamSynthesizer;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Objects;
 
 /**
- * Makes a {@code stream:true} chat request with tools work against a model server that can only
- * answer it as one JSON body. Mount it in front of whatever servlet forwards to the model server.
+ * Makes {@code stream:true} chat requests with tools work against model servers that can only
+ * answer them as one JSON body (older llama-server builds, or servers whose tool-call streams
+ * strict clients reject). Mount it in front of whatever servlet forwards to the model server.
+ *
+ * <p>A request is shimmed when it is a {@code POST} to a chat path whose body is a JSON object with
+ * {@code "stream": true} and (unless {@code simulate-when} is {@code always}) {@code tools} or
+ * {@code functions}. The downstream then gets the same body with {@code "stream": false} and no
+ * {@code stream_options}; its complete answer is turned into an OpenAI {@code text/event-stream}.
+ * A non-200 or non-JSON answer reaches the client as it came; a 200 JSON answer that is no chat
+ * completion becomes a 502 error. Every other request passes through untouched and unbuffered
+ * (chat POSTs are read to decide, then replayed byte for byte).
+ *
+ * <p>No thread waits while the model generates: an async downstream (a proxy servlet) finishes
+ * through {@code AsyncContext.complete()}, and the answer is written with non-blocking output.
+ * Configure it with init-params ({@link ShimSettings#fromInitParams}) or pass {@link ShimSettings}.
  */
 public final class ToolStreamFilter implements Filter {
 
+    /** Request attribute set to {@code Boolean.TRUE} on shimmed requests, for access logs. */
+    public static final String SHIMMED_ATTRIBUTE = "dev.llamashim.shimmed";
+
     private ShimSettings settings;
+    private StreamSynthesizer synthesizer;
 
     /** For {@code web.xml} and other declarative use: settings come from init-params. */
     public ToolStreamFilter() {}
@@ -23,16 +45,23 @@ public final class ToolStreamFilter implements Filter {
     /** For programmatic use ({@code FilterHolder}, {@code FilterRegistrationBean}). */
     public ToolStreamFilter(ShimSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.synthesizer = new StreamSynthesizer(settings.chunking());
     }
 
+    /**
+     * Reads init-params unless settings were given to the constructor.
+     *
+     * @throws ShimConfigException naming the init-param that is malformed
+     */
     @Override
     public void init(FilterConfig config) {
         if (settings == null) {
             settings = ShimSettings.fromInitParams(config);
+            synthesizer = new StreamSynthesizer(settings.chunking());
         }
     }
 
-    /** The settings in force. */
+    /** The settings in force ({@code null} before {@link #init} for a filter made without them). */
     public ShimSettings settings() {
         return settings;
     }
@@ -40,6 +69,46 @@ public final class ToolStreamFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        chain.doFilter(request, response);
+        if (settings == null) {
+            throw new ServletException("ToolStreamFilter was used before init()");
+        }
+        if (!(request instanceof HttpServletRequest http)
+                || !(response instanceof HttpServletResponse httpResponse)
+                || request.getDispatcherType() != DispatcherType.REQUEST
+                || !"POST".equals(http.getMethod())
+                || !settings.isChatPath(http.getRequestURI())) {
+            chain.doFilter(request, response);
+            return;
+        }
+        byte[] body = readBody(http);
+        if (body == null) {
+            reject(http, httpResponse, new OpenAiError(413,
+                    "the request body is larger than max-body-bytes (" + settings.maxBodyBytes() + " bytes)",
+                    "invalid_request_error", "request_too_large"));
+            return;
+        }
+        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen());
+        if (plan == null) {
+            chain.doFilter(new ReplayedBodyRequest(http, body), response);
+            return;
+        }
+        http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
+        new ShimExchange(http, httpResponse, synthesizer, plan.includeUsage(), (int) settings.maxResponseBytes())
+                .run(chain, plan.upstreamBody());
+    }
+
+    /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */
+    private byte[] readBody(HttpServletRequest request) throws IOException {
+        long limit = settings.maxBodyBytes();
+        if (request.getContentLengthLong() > limit) {
+            return null;
+        }
+        byte[] body = request.getInputStream().readNBytes((int) limit + 1);
+        return body.length > limit ? null : body;
+    }
+
+    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) {
+        AsyncContext async = request.startAsync(request, response);
+        ResponseSender.send(async, response, ShimAnswer.error(error));
     }
 }

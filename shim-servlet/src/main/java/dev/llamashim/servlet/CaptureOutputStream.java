@@ -1,0 +1,78 @@
+package dev.llamashim.servlet;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Holds what the downstream writes, up to a bound. Always ready, so a downstream using a
+ * {@link WriteListener} (Jetty's async proxy) is called back at once. Writing past the bound fails
+ * with an {@link IOException}, which makes a proxy abort its upstream exchange.
+ */
+final class CaptureOutputStream extends ServletOutputStream {
+
+    private final int limit;
+    private byte[] buffer = new byte[1024];
+    private int size;
+    private boolean overflowed;
+
+    CaptureOutputStream(int limit) {
+        this.limit = limit;
+    }
+
+    @Override
+    public synchronized void write(int b) throws IOException {
+        ensureRoom(1);
+        buffer[size++] = (byte) b;
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+        ensureRoom(len);
+        System.arraycopy(b, off, buffer, size, len);
+        size += len;
+    }
+
+    private void ensureRoom(int len) throws IOException {
+        if (overflowed || len > limit - size) {
+            overflowed = true;
+            throw new IOException("the downstream answer is larger than max-response-bytes (" + limit + ")");
+        }
+        if (size + len > buffer.length) {
+            buffer = Arrays.copyOf(buffer, (int) Math.min(limit, Math.max((long) buffer.length * 2, size + len)));
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        return true;
+    }
+
+    @Override
+    public void setWriteListener(WriteListener listener) {
+        try {
+            listener.onWritePossible();
+        } catch (IOException | RuntimeException e) {
+            listener.onError(e);
+        }
+    }
+
+    synchronized boolean overflowed() {
+        return overflowed;
+    }
+
+    synchronized int size() {
+        return size;
+    }
+
+    /** The bytes written so far; the array may be longer than {@link #size()}. */
+    synchronized byte[] bytes() {
+        return buffer;
+    }
+
+    synchronized void reset() {
+        size = 0;
+        overflowed = false;
+    }
+}

@@ -1,0 +1,259 @@
+package dev.llamashim.servlet;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The response the downstream writes for a shimmed request. Nothing reaches the client: status,
+ * headers and body are held (the body up to {@code max-response-bytes}) until the exchange
+ * decides what the client gets. It never reports itself committed, so a proxy can still turn a
+ * failure into an error status.
+ */
+final class CapturingResponse extends HttpServletResponseWrapper {
+
+    private final CaptureOutputStream output;
+    private final List<Map.Entry<String, String>> headers = new ArrayList<>();
+    private int status = SC_OK;
+    private String contentType;
+    private String charset;
+    private PrintWriter writer;
+
+    CapturingResponse(HttpServletResponse response, int maxBytes) {
+        super(response);
+        this.output = new CaptureOutputStream(maxBytes);
+    }
+
+    /** The answer as it stands; called once the downstream is done. */
+    synchronized CapturedResponse captured() {
+        if (writer != null) {
+            writer.flush();
+        }
+        return new CapturedResponse(status, List.copyOf(headers), contentType, charset,
+                output.bytes(), output.size(), output.overflowed());
+    }
+
+    @Override
+    public synchronized ServletOutputStream getOutputStream() {
+        if (writer != null) {
+            throw new IllegalStateException("getWriter() was already called");
+        }
+        return output;
+    }
+
+    @Override
+    public synchronized PrintWriter getWriter() {
+        if (writer == null) {
+            writer = new PrintWriter(new OutputStreamWriter(output, writerCharset()), false);
+        }
+        return writer;
+    }
+
+    /** The servlet default is ISO-8859-1, but JSON is UTF-8 by definition (RFC 8259). */
+    private Charset writerCharset() {
+        if (charset != null) {
+            return Charset.forName(charset);
+        }
+        if (contentType != null && CapturedResponse.isJson(contentType)) {
+            charset = StandardCharsets.UTF_8.name();
+            return StandardCharsets.UTF_8;
+        }
+        charset = StandardCharsets.ISO_8859_1.name();
+        return StandardCharsets.ISO_8859_1;
+    }
+
+    @Override
+    public synchronized void setStatus(int sc) {
+        status = sc;
+    }
+
+    @Override
+    public synchronized int getStatus() {
+        return status;
+    }
+
+    @Override
+    public synchronized void sendError(int sc) {
+        sendError(sc, null);
+    }
+
+    @Override
+    public synchronized void sendError(int sc, String msg) {
+        resetBuffer();
+        status = sc;
+        if (msg != null) {
+            contentType = "text/plain";
+            charset = StandardCharsets.UTF_8.name();
+            byte[] bytes = msg.getBytes(StandardCharsets.UTF_8);
+            try {
+                output.write(bytes, 0, bytes.length);
+            } catch (IOException e) {
+                // Only past max-response-bytes, which the capture records as overflowed.
+            }
+        }
+    }
+
+    @Override
+    public synchronized void sendRedirect(String location) {
+        resetBuffer();
+        status = SC_FOUND;
+        setHeader("Location", location);
+    }
+
+    @Override
+    public synchronized void setContentType(String type) {
+        if (type == null) {
+            contentType = null;
+            return;
+        }
+        contentType = type;
+        int at = type.toLowerCase(Locale.ROOT).indexOf("charset=");
+        if (at >= 0 && writer == null) {
+            String value = type.substring(at + "charset=".length()).split(";", 2)[0].trim();
+            charset = value.replace("\"", "");
+        }
+    }
+
+    @Override
+    public synchronized String getContentType() {
+        return contentType;
+    }
+
+    @Override
+    public synchronized void setCharacterEncoding(String encoding) {
+        if (writer == null) {
+            charset = encoding;
+        }
+    }
+
+    @Override
+    public synchronized String getCharacterEncoding() {
+        return charset != null ? charset : StandardCharsets.ISO_8859_1.name();
+    }
+
+    @Override
+    public void setContentLength(int len) {
+        // The client's answer gets its own length; the downstream's does not apply to it.
+    }
+
+    @Override
+    public void setContentLengthLong(long len) {
+        // As setContentLength.
+    }
+
+    @Override
+    public synchronized void setHeader(String name, String value) {
+        if (isContentType(name)) {
+            setContentType(value);
+            return;
+        }
+        headers.removeIf(h -> h.getKey().equalsIgnoreCase(name));
+        if (value != null) {
+            headers.add(new AbstractMap.SimpleImmutableEntry<>(name, value));
+        }
+    }
+
+    @Override
+    public synchronized void addHeader(String name, String value) {
+        if (isContentType(name)) {
+            setContentType(value);
+        } else if (value != null) {
+            headers.add(new AbstractMap.SimpleImmutableEntry<>(name, value));
+        }
+    }
+
+    @Override
+    public void setIntHeader(String name, int value) {
+        setHeader(name, Integer.toString(value));
+    }
+
+    @Override
+    public void addIntHeader(String name, int value) {
+        addHeader(name, Integer.toString(value));
+    }
+
+    @Override
+    public void setDateHeader(String name, long date) {
+        setHeader(name, HttpDates.format(date));
+    }
+
+    @Override
+    public void addDateHeader(String name, long date) {
+        addHeader(name, HttpDates.format(date));
+    }
+
+    @Override
+    public synchronized boolean containsHeader(String name) {
+        return isContentType(name) ? contentType != null : headers.stream().anyMatch(h -> h.getKey().equalsIgnoreCase(name));
+    }
+
+    @Override
+    public synchronized String getHeader(String name) {
+        if (isContentType(name)) {
+            return contentType;
+        }
+        return headers.stream().filter(h -> h.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue).findFirst().orElse(null);
+    }
+
+    @Override
+    public synchronized Collection<String> getHeaders(String name) {
+        return headers.stream().filter(h -> h.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue).toList();
+    }
+
+    @Override
+    public synchronized Collection<String> getHeaderNames() {
+        LinkedHashSet<String> names = new LinkedHashSet<>();
+        headers.forEach(h -> names.add(h.getKey()));
+        return List.copyOf(names);
+    }
+
+    @Override
+    public boolean isCommitted() {
+        return false;
+    }
+
+    @Override
+    public void flushBuffer() {
+        if (writer != null) {
+            writer.flush();
+        }
+    }
+
+    @Override
+    public void setBufferSize(int size) {
+        // Everything is held until the downstream is done; there is no buffer to size.
+    }
+
+    @Override
+    public synchronized void resetBuffer() {
+        if (writer != null) {
+            writer.flush();
+        }
+        output.reset();
+    }
+
+    @Override
+    public synchronized void reset() {
+        resetBuffer();
+        headers.clear();
+        status = SC_OK;
+        contentType = null;
+        charset = null;
+    }
+
+    private static boolean isContentType(String name) {
+        return "Content-Type".equalsIgnoreCase(name);
+    }
+}

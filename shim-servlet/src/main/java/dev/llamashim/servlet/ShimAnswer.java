@@ -1,0 +1,113 @@
+package dev.llamashim.servlet;
+
+import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.ShimException;
+import dev.llamashim.core.StreamSynthesizer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the client of a shimmed request gets: the synthesized stream, the downstream's answer as it
+ * came, or an error of llamashim's own.
+ *
+ * @param status the HTTP status
+ * @param headers headers to set, in order (never hop-by-hop or length headers)
+ * @param contentType the content type
+ * @param body the body; only the first {@code length} bytes count
+ * @param length how many bytes of {@code body} to send
+ * @param stream whether this is an event stream (sent without a {@code Content-Length})
+ */
+record ShimAnswer(
+        int status,
+        List<Map.Entry<String, String>> headers,
+        String contentType,
+        byte[] body,
+        int length,
+        boolean stream) {
+
+    static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+
+    /** Connection-level headers and ones the container computes; never copied from the downstream. */
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+            "te", "trailer", "transfer-encoding", "upgrade", "content-length");
+
+    /** Headers that described the JSON body and would lie about the stream. */
+    private static final Set<String> ABOUT_THE_JSON_BODY = Set.of(
+            "content-encoding", "content-md5", "content-range", "accept-ranges", "etag", "last-modified",
+            "cache-control", "x-accel-buffering", "expires", "pragma");
+
+    /** The answer for a downstream that is done: a stream, the answer as it came, or a 502. */
+    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, boolean includeUsage) {
+        if (captured.overflowed()) {
+            return error(new OpenAiError(502,
+                    "the model server's answer is larger than max-response-bytes; raise the limit or lower max_tokens",
+                    "upstream_error", "upstream_response_too_large"));
+        }
+        if (captured.status() != 200 || !captured.isJsonOrUnlabelled()) {
+            return forwarded(captured);
+        }
+        ChatResponse response;
+        try {
+            response = parse(captured);
+        } catch (ShimException e) {
+            return error(new OpenAiError(502,
+                    "the model server answered 200 but not with a chat completion: " + e.getMessage(),
+                    "upstream_error", "invalid_upstream_response"));
+        }
+        byte[] stream = synthesizer.toBytes(response, includeUsage);
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Map.Entry<String, String> header : captured.headers()) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !ABOUT_THE_JSON_BODY.contains(name)) {
+                headers.add(header);
+            }
+        }
+        headers.add(Map.entry("Cache-Control", "no-cache"));
+        headers.add(Map.entry("X-Accel-Buffering", "no"));
+        return new ShimAnswer(200, headers, EVENT_STREAM, stream, stream.length, true);
+    }
+
+    /** The downstream's answer as it came, less hop-by-hop headers. */
+    static ShimAnswer forwarded(CapturedResponse captured) {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Map.Entry<String, String> header : captured.headers()) {
+            if (!HOP_BY_HOP.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                headers.add(header);
+            }
+        }
+        String contentType = captured.contentType();
+        if (contentType != null && captured.charset() != null && !contentType.toLowerCase(Locale.ROOT).contains("charset=")) {
+            contentType = contentType + "; charset=" + captured.charset();
+        }
+        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false);
+    }
+
+    /** An error of llamashim's own. */
+    static ShimAnswer error(OpenAiError error) {
+        byte[] body = error.toJson();
+        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false);
+    }
+
+    private static ChatResponse parse(CapturedResponse captured) {
+        Charset charset = charsetOf(captured);
+        if (charset == null || charset.equals(StandardCharsets.UTF_8)) {
+            // Jackson detects UTF-8/16/32 from the bytes themselves.
+            return ChatResponse.parse(captured.body(), 0, captured.length());
+        }
+        return ChatResponse.parse(new String(captured.body(), 0, captured.length(), charset));
+    }
+
+    private static Charset charsetOf(CapturedResponse captured) {
+        try {
+            return captured.charset() == null ? null : Charset.forName(captured.charset());
+        } catch (IllegalArgumentException e) {
+            return null; // An unknown charset label: let the JSON parser detect the encoding.
+        }
+    }
+}

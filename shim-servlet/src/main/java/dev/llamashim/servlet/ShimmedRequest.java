@@ -1,0 +1,69 @@
+package dev.llamashim.servlet;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.List;
+
+/**
+ * The request the downstream sees for a shimmed exchange: the rewritten body, no
+ * {@code Accept-Encoding} (the filter must read the answer), and an {@link AsyncContext} whose
+ * {@code complete()} tells the exchange the answer is all there instead of ending the response.
+ */
+final class ShimmedRequest extends ReplayedBodyRequest {
+
+    private final ShimExchange exchange;
+    private DownstreamAsyncContext asyncContext;
+
+    ShimmedRequest(HttpServletRequest request, byte[] body, ShimExchange exchange) {
+        super(request, body);
+        this.exchange = exchange;
+    }
+
+    @Override
+    public AsyncContext startAsync() {
+        return startAsync(this, exchange.capture());
+    }
+
+    @Override
+    public synchronized AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+        AsyncContext real = super.startAsync(request, response);
+        asyncContext = new DownstreamAsyncContext(real, exchange);
+        exchange.downstreamWentAsync(real);
+        return asyncContext;
+    }
+
+    @Override
+    public synchronized AsyncContext getAsyncContext() {
+        return asyncContext != null ? asyncContext : super.getAsyncContext();
+    }
+
+    /** Whether the downstream called {@code startAsync} (so it will call {@code complete()} later). */
+    synchronized boolean downstreamWentAsync() {
+        return asyncContext != null;
+    }
+
+    @Override
+    public String getHeader(String name) {
+        return isAcceptEncoding(name) ? null : super.getHeader(name);
+    }
+
+    @Override
+    public Enumeration<String> getHeaders(String name) {
+        return isAcceptEncoding(name) ? Collections.emptyEnumeration() : super.getHeaders(name);
+    }
+
+    @Override
+    public Enumeration<String> getHeaderNames() {
+        List<String> names = Collections.list(super.getHeaderNames());
+        names.removeIf(ShimmedRequest::isAcceptEncoding);
+        return Collections.enumeration(names);
+    }
+
+    private static boolean isAcceptEncoding(String name) {
+        return "Accept-Encoding".equalsIgnoreCase(name);
+    }
+}
