@@ -1,0 +1,44 @@
+package dev.llamashim.servlet.testing;
+
+import jakarta.servlet.http.HttpServlet;
+import java.util.Map;
+import java.util.function.Function;
+
+/** The servlet behind the filter in a test: one that answers itself, or a proxy to a fake llama-server. */
+public enum Downstream {
+    /** Answers on the request thread. */
+    SYNC,
+    /** Answers later from another thread via {@code startAsync()} / {@code complete()}. */
+    ASYNC,
+    /** Jetty's {@code AsyncProxyServlet} forwarding to a {@link FakeLlamaServer}. */
+    PROXY;
+
+    /** A started setup: container, filter and downstream; the fake server exists for {@link #PROXY} only. */
+    public record Setup(ServletContainer container, ReplayServlet replay, FakeLlamaServer upstream) implements AutoCloseable {
+
+        /** What the model side received, whichever downstream it was. */
+        public java.util.List<RecordedRequest> upstreamRequests() {
+            return replay != null ? replay.requests() : upstream.requests();
+        }
+
+        @Override
+        public void close() throws Exception {
+            container.close();
+            if (upstream != null) {
+                upstream.close();
+            }
+        }
+    }
+
+    /** Starts {@code kind} with {@code filter} in front of this downstream, which answers with {@code route}. */
+    public Setup start(ServletContainer.Kind kind, jakarta.servlet.Filter filter, Function<RecordedRequest, Reply> route, int maxThreads) {
+        if (this == PROXY) {
+            FakeLlamaServer upstream = FakeLlamaServer.start(route);
+            HttpServlet proxy = new StreamingProxyServlet();
+            Map<String, String> params = Map.of("proxyTo", upstream.baseUri().toString(), "timeout", "30000");
+            return new Setup(kind.start(filter, proxy, params, maxThreads), null, upstream);
+        }
+        ReplayServlet replay = this == SYNC ? ReplayServlet.sync(route) : ReplayServlet.async(route);
+        return new Setup(kind.start(filter, replay, Map.of(), maxThreads), replay, null);
+    }
+}
