@@ -3,6 +3,7 @@ package dev.llamashim.servlet;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
@@ -34,18 +35,38 @@ final class ResponseSender implements WriteListener {
         new ResponseSender(async, response, answer).start();
     }
 
+    /**
+     * Sends {@code answer} on a request that is not async yet (the downstream answered on the
+     * calling thread). Where the chain is not async-supported, writes blocking instead.
+     */
+    static void send(HttpServletRequest request, HttpServletResponse response, ShimAnswer answer) throws IOException {
+        if (request.isAsyncSupported()) {
+            send(request.startAsync(request, response), response, answer);
+            return;
+        }
+        LOG.log(System.Logger.Level.DEBUG, "filter chain is not async-supported; writing the answer blocking");
+        writeHead(response, answer);
+        ServletOutputStream out = response.getOutputStream();
+        out.write(answer.body(), 0, answer.length());
+        out.flush();
+    }
+
+    private static void writeHead(HttpServletResponse response, ShimAnswer answer) {
+        response.setStatus(answer.status());
+        for (Map.Entry<String, String> header : answer.headers()) {
+            response.addHeader(header.getKey(), header.getValue());
+        }
+        if (answer.contentType() != null) {
+            response.setContentType(answer.contentType());
+        }
+        if (!answer.stream()) {
+            response.setContentLength(answer.length());
+        }
+    }
+
     private void start() {
         try {
-            response.setStatus(answer.status());
-            for (Map.Entry<String, String> header : answer.headers()) {
-                response.addHeader(header.getKey(), header.getValue());
-            }
-            if (answer.contentType() != null) {
-                response.setContentType(answer.contentType());
-            }
-            if (!answer.stream()) {
-                response.setContentLength(answer.length());
-            }
+            writeHead(response, answer);
             output = response.getOutputStream();
             output.setWriteListener(this);
         } catch (IOException | RuntimeException e) {

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One shimmed request, from handing the rewritten request down the chain to writing the client's
  * answer. The downstream may answer on the calling thread, or later from any thread through
- * {@code AsyncContext.complete()}; either way {@link #downstreamCompleted()} runs exactly once.
+ * {@code AsyncContext.complete()}; either way the client is answered exactly once.
  */
 final class ShimExchange implements AsyncListener {
 
@@ -40,8 +40,8 @@ final class ShimExchange implements AsyncListener {
     void run(FilterChain chain, byte[] upstreamBody) throws IOException, ServletException {
         ShimmedRequest shimmed = new ShimmedRequest(request, upstreamBody, this);
         chain.doFilter(shimmed, capture);
-        if (!shimmed.downstreamWentAsync()) {
-            downstreamCompleted();
+        if (!shimmed.downstreamWentAsync() && answered.compareAndSet(false, true)) {
+            ResponseSender.send(request, response, answer());
         }
     }
 
@@ -55,24 +55,20 @@ final class ShimExchange implements AsyncListener {
         real.addListener(this);
     }
 
-    /** The downstream's answer is complete: send the client its answer. */
+    /** The async downstream called {@code complete()}: its answer is all there; send the client its own. */
     void downstreamCompleted() {
         if (!answered.compareAndSet(false, true)) {
             return;
         }
-        AsyncContext context = async != null ? async : startOwnAsync();
         if (clientGone) {
-            context.complete();
+            async.complete();
             return;
         }
-        ResponseSender.send(context, response, ShimAnswer.of(capture.captured(), synthesizer, includeUsage));
+        ResponseSender.send(async, response, answer());
     }
 
-    private AsyncContext startOwnAsync() {
-        AsyncContext context = request.startAsync(request, response);
-        context.addListener(this);
-        async = context;
-        return context;
+    private ShimAnswer answer() {
+        return ShimAnswer.of(capture.captured(), synthesizer, includeUsage);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.llamashim.servlet;
 
 import dev.llamashim.core.StreamSynthesizer;
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -107,8 +106,7 @@ public final class ToolStreamFilter implements Filter {
         return body.length > limit ? null : body;
     }
 
-    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) {
-        AsyncContext async = request.startAsync(request, response);
-        ResponseSender.send(async, response, ShimAnswer.error(error));
+    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) throws IOException {
+        ResponseSender.send(request, response, ShimAnswer.error(error));
     }
 }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.io.Content;
@@ -33,6 +34,9 @@ public final class FakeLlamaServer implements AutoCloseable {
 
     private final Server server;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicInteger failedExchanges = new AtomicInteger();
 
     private FakeLlamaServer(Function<RecordedRequest, Reply> route) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
@@ -68,6 +72,16 @@ public final class FakeLlamaServer implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** The most requests it was answering at the same time. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    /** How many exchanges ended in failure (the client of this server, usually a proxy, went away). */
+    public int failedExchanges() {
+        return failedExchanges.get();
+    }
+
     /** The only request received; fails when there was not exactly one. */
     public RecordedRequest onlyRequest() {
         if (requests.size() != 1) {
@@ -98,8 +112,23 @@ public final class FakeLlamaServer implements AutoCloseable {
                 RecordedRequest recorded = record(request, body);
                 requests.add(recorded);
                 Reply reply = route.apply(recorded);
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                Callback counted = new Callback() {
+                    @Override
+                    public void succeeded() {
+                        inFlight.decrementAndGet();
+                        callback.succeeded();
+                    }
+
+                    @Override
+                    public void failed(Throwable x) {
+                        inFlight.decrementAndGet();
+                        failedExchanges.incrementAndGet();
+                        callback.failed(x);
+                    }
+                };
                 Scheduler scheduler = request.getComponents().getScheduler();
-                scheduler.schedule(() -> respond(response, reply, 0, callback, scheduler),
+                scheduler.schedule(() -> respond(response, reply, 0, counted, scheduler),
                         reply.before().toMillis(), TimeUnit.MILLISECONDS);
             });
             return true;

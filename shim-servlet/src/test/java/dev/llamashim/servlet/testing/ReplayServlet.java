@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -31,6 +32,8 @@ public final class ReplayServlet extends HttpServlet {
     private final boolean async;
     private final transient List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final transient ScheduledExecutorService timer;
+    private final transient AtomicInteger inFlight = new AtomicInteger();
+    private final transient AtomicInteger maxInFlight = new AtomicInteger();
 
     private ReplayServlet(Function<RecordedRequest, Reply> route, boolean async) {
         this.route = route;
@@ -52,6 +55,11 @@ public final class ReplayServlet extends HttpServlet {
         return new ReplayServlet(route, true);
     }
 
+    /** The most requests it was answering at the same time. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     /** What it received, in arrival order. */
     public List<RecordedRequest> requests() {
         return List.copyOf(requests);
@@ -69,9 +77,14 @@ public final class ReplayServlet extends HttpServlet {
         RecordedRequest recorded = record(request);
         requests.add(recorded);
         Reply reply = route.apply(recorded);
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         if (!async) {
-            sleep(reply.before().toMillis());
-            write(reply, response);
+            try {
+                sleep(reply.before().toMillis());
+                write(reply, response);
+            } finally {
+                inFlight.decrementAndGet();
+            }
             return;
         }
         AsyncContext context = request.startAsync();
@@ -82,6 +95,7 @@ public final class ReplayServlet extends HttpServlet {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             } finally {
+                inFlight.decrementAndGet();
                 context.complete();
             }
         }, reply.before().toMillis(), TimeUnit.MILLISECONDS);
