@@ -217,6 +217,10 @@ final class ChatResponseParser {
             return null;
         }
         expect(token, JsonToken.VALUE_NUMBER_INT, path);
+        // Jackson's own out-of-range error would surface as "not valid JSON", without the path.
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new ShimException(path + ": expected an integer that fits in 64 bits, found " + p.getText());
+        }
         return p.getLongValue();
     }
 
@@ -225,6 +229,9 @@ final class ChatResponseParser {
             return null;
         }
         expect(token, JsonToken.VALUE_NUMBER_INT, path);
+        if (p.getNumberType() != JsonParser.NumberType.INT) {
+            throw new ShimException(path + ": expected an integer that fits in 32 bits, found " + p.getText());
+        }
         return p.getIntValue();
     }
 
