@@ -73,7 +73,9 @@ public final class StreamContract {
      * end of the stream reveals; empty when it conforms.
      *
      * @param stream the exact bytes of the response body
-     * @param includeUsage whether the request had {@code stream_options.include_usage: true}
+     * @param includeUsage whether the stream must end with a usage chunk: the request had
+     *     {@code stream_options.include_usage: true} (and, for a synthesized stream, the response
+     *     had a {@code usage} to send)
      */
     public static List<String> violations(byte[] stream, boolean includeUsage) {
         return new Checker(includeUsage).check(stream);
