@@ -36,10 +36,16 @@ public interface ServletContainer extends AutoCloseable {
 
         /** Starts this container with {@code filter} (may be null) in front of {@code servlet}. */
         public ServletContainer start(Filter filter, HttpServlet servlet, Map<String, String> servletInitParams, int maxThreads) {
+            return start(filter, Map.of(), servlet, servletInitParams, maxThreads);
+        }
+
+        /** Starts this container with {@code filter} declared with init-params, as {@code web.xml} would. */
+        public ServletContainer start(Filter filter, Map<String, String> filterInitParams, HttpServlet servlet,
+                Map<String, String> servletInitParams, int maxThreads) {
             try {
                 return this == JETTY
-                        ? new JettyContainer(filter, servlet, servletInitParams, maxThreads)
-                        : new TomcatContainer(filter, servlet, servletInitParams, maxThreads);
+                        ? new JettyContainer(filter, filterInitParams, servlet, servletInitParams, maxThreads)
+                        : new TomcatContainer(filter, filterInitParams, servlet, servletInitParams, maxThreads);
             } catch (Exception e) {
                 throw new IllegalStateException(this + " did not start", e);
             }
@@ -50,7 +56,7 @@ public interface ServletContainer extends AutoCloseable {
     final class JettyContainer implements ServletContainer {
         private final Server server;
 
-        JettyContainer(Filter filter, HttpServlet servlet, Map<String, String> initParams, int maxThreads) throws Exception {
+        JettyContainer(Filter filter, Map<String, String> filterInitParams, HttpServlet servlet, Map<String, String> initParams, int maxThreads) throws Exception {
             QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(4, maxThreads));
             threads.setName("jetty-under-test");
             server = new Server(threads);
@@ -68,6 +74,7 @@ public interface ServletContainer extends AutoCloseable {
             if (filter != null) {
                 FilterHolder filterHolder = new FilterHolder(filter);
                 filterHolder.setAsyncSupported(true);
+                filterHolder.setInitParameters(filterInitParams);
                 context.addFilter(filterHolder, "/*", EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
             }
             server.setHandler(context);
@@ -95,7 +102,7 @@ public interface ServletContainer extends AutoCloseable {
         private final Tomcat tomcat;
         private final Connector connector;
 
-        TomcatContainer(Filter filter, HttpServlet servlet, Map<String, String> initParams, int maxThreads) throws Exception {
+        TomcatContainer(Filter filter, Map<String, String> filterInitParams, HttpServlet servlet, Map<String, String> initParams, int maxThreads) throws Exception {
             tomcat = new Tomcat();
             tomcat.setBaseDir(Files.createTempDirectory("tomcat-under-test").toString());
             connector = new Connector();
@@ -114,6 +121,7 @@ public interface ServletContainer extends AutoCloseable {
                 def.setFilterName("llamashim");
                 def.setFilter(filter);
                 def.setAsyncSupported("true");
+                filterInitParams.forEach(def::addInitParameter);
                 context.addFilterDef(def);
                 FilterMap map = new FilterMap();
                 map.setFilterName("llamashim");
