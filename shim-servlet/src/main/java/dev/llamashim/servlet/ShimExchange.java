@@ -61,7 +61,11 @@ final class ShimExchange implements AsyncListener {
             return;
         }
         if (clientGone) {
-            async.complete();
+            try {
+                async.complete();
+            } catch (IllegalStateException e) {
+                // The container ended the request itself after reporting the error: nothing left to do.
+            }
             return;
         }
         ResponseSender.send(async, response, answer());
