@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -88,7 +89,7 @@ public final class StreamAccumulator {
             usage = raw(chunk.get("usage"));
         }
         collectExtras(chunk, CHUNK_FIELDS, extras, true);
-        JsonNode choiceArray = chunk.path("choices");
+        JsonNode choiceArray = array(chunk, "choices", where);
         for (int i = 0; i < choiceArray.size(); i++) {
             JsonNode choice = choiceArray.get(i);
             String path = where + ".choices[" + i + "]";
@@ -138,6 +139,21 @@ public final class StreamAccumulator {
         return index.asInt();
     }
 
+    /**
+     * The array {@code field} of {@code node}; a node of size 0 when absent or null. Anything else
+     * is refused here, because iterating an object by position would hand on nulls.
+     */
+    private static JsonNode array(JsonNode node, String field, String path) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return MissingNode.getInstance();
+        }
+        if (!value.isArray()) {
+            throw new ShimException(path + ": \"" + field + "\" is not an array");
+        }
+        return value;
+    }
+
     private static String firstText(String current, JsonNode node) {
         return current == null && node != null && node.isTextual() ? node.asText() : current;
     }
@@ -178,7 +194,7 @@ public final class StreamAccumulator {
                 content = append(content, delta.get("content"));
                 reasoning = append(reasoning, delta.get("reasoning_content"));
                 collectExtras(delta, DELTA_FIELDS, messageExtras, false);
-                JsonNode toolCalls = delta.path("tool_calls");
+                JsonNode toolCalls = array(delta, "tool_calls", path + ".delta");
                 for (int i = 0; i < toolCalls.size(); i++) {
                     JsonNode call = toolCalls.get(i);
                     String callPath = path + ".delta.tool_calls[" + i + "]";
