@@ -1,0 +1,264 @@
+package dev.llamashim.jetty;
+
+import dev.llamashim.servlet.ShimConfigException;
+import dev.llamashim.servlet.ShimSettings;
+import dev.llamashim.servlet.SimulateWhen;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every setting the launcher reads, in {@code config.yaml} order: the prototype's six keys
+ * ({@code proxy_port}, {@code target_url}, {@code verify_ssl}, {@code streaming_chunk_size},
+ * {@code request_timeout}, {@code log_level}) and llamashim's own.
+ */
+public final class ConfigKeys {
+
+    /** Largest byte limit {@link ShimSettings} accepts (it holds bodies in one array). */
+    private static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    /** Interface to listen on; the Docker image sets {@code 0.0.0.0}. */
+    public static final ConfigKey<String> LISTEN_HOST = new ConfigKey<>(
+            "listen_host", "a host name or IP address to listen on, such as 127.0.0.1 or 0.0.0.0",
+            "127.0.0.1", ConfigKeys::string, host -> !host.isBlank() && host.chars().noneMatch(Character::isWhitespace),
+            LauncherConfig::listenHost, LauncherConfig.Builder::listenHost, host -> host);
+
+    /** Port to listen on; 0 picks a free one (the start log names it). */
+    public static final ConfigKey<Integer> PROXY_PORT = new ConfigKey<>(
+            "proxy_port", "a whole number from 0 to 65535 (0 picks a free port)",
+            8066, raw -> (int) wholeNumber(raw, 0, 65535), port -> port >= 0 && port <= 65535,
+            LauncherConfig::proxyPort, LauncherConfig.Builder::proxyPort, String::valueOf);
+
+    /** The model server every request is forwarded to. */
+    public static final ConfigKey<URI> TARGET_URL = new ConfigKey<>(
+            "target_url", "an http:// or https:// URL without query, such as http://127.0.0.1:8080",
+            URI.create("http://127.0.0.1:8080"), ConfigKeys::targetUrl, ConfigKeys::isTargetUrl,
+            LauncherConfig::targetUrl, LauncherConfig.Builder::targetUrl, URI::toString);
+
+    /** How the upstream's TLS certificate is checked. */
+    public static final ConfigKey<TlsVerification> VERIFY_SSL = new ConfigKey<>(
+            "verify_ssl", "true, false, or the path of a PEM file of CA certificates",
+            TlsVerification.verify(), ConfigKeys::verifySsl, tls -> true,
+            LauncherConfig::verifySsl, LauncherConfig.Builder::verifySsl, TlsVerification::toString);
+
+    /** Code points per synthesized content or arguments piece. */
+    public static final ConfigKey<Integer> STREAMING_CHUNK_SIZE = new ConfigKey<>(
+            "streaming_chunk_size", "a whole number of at least 1",
+            50, raw -> (int) wholeNumber(raw, 1, Integer.MAX_VALUE), size -> size >= 1,
+            LauncherConfig::streamingChunkSize, LauncherConfig.Builder::streamingChunkSize, String::valueOf);
+
+    /**
+     * Longest wait, in seconds, for the upstream to say something: the first byte of its answer,
+     * or the next byte of a stream. 600 leaves room for a slow local model writing a long answer
+     * that is sent in one piece (every shimmed request is), while a hung upstream still ends in a 504.
+     */
+    public static final ConfigKey<Duration> REQUEST_TIMEOUT = new ConfigKey<>(
+            "request_timeout", "a number of seconds greater than 0, such as 600 or 2.5",
+            Duration.ofSeconds(600), ConfigKeys::seconds, timeout -> !timeout.isNegative() && !timeout.isZero(),
+            LauncherConfig::requestTimeout, LauncherConfig.Builder::requestTimeout, ConfigKeys::printSeconds);
+
+    /** Root log level. */
+    public static final ConfigKey<LogLevel> LOG_LEVEL = new ConfigKey<>(
+            "log_level", "DEBUG, INFO, WARNING or ERROR (any case)",
+            LogLevel.INFO, raw -> LogLevel.parse(string(raw)), level -> true,
+            LauncherConfig::logLevel, LauncherConfig.Builder::logLevel, LogLevel::configName);
+
+    /** Which {@code stream:true} chat requests are shimmed. */
+    public static final ConfigKey<SimulateWhen> SIMULATE_WHEN = new ConfigKey<>(
+            "simulate_when", "tools or always",
+            SimulateWhen.TOOLS, ConfigKeys::simulateWhen, when -> true,
+            LauncherConfig::simulateWhen, LauncherConfig.Builder::simulateWhen, SimulateWhen::toString);
+
+    /** Path suffixes that mark a chat completions request. */
+    public static final ConfigKey<List<String>> CHAT_PATHS = new ConfigKey<>(
+            "chat_paths", "a list of path suffixes that start with /, such as [/chat/completions]",
+            List.of(ShimSettings.DEFAULT_CHAT_PATH), ConfigKeys::chatPaths, ConfigKeys::areChatPaths,
+            LauncherConfig::chatPaths, LauncherConfig.Builder::chatPaths, paths -> "[" + String.join(", ", paths) + "]");
+
+    /** Largest chat request body the shim reads to decide; larger ones get 413. */
+    public static final ConfigKey<Long> MAX_BODY_BYTES = new ConfigKey<>(
+            "max_body_bytes", "a whole number of bytes from 1 to " + MAX_BYTES,
+            ShimSettings.DEFAULT_MAX_BODY_BYTES, raw -> wholeNumber(raw, 1, MAX_BYTES), bytes -> bytes >= 1 && bytes <= MAX_BYTES,
+            LauncherConfig::maxBodyBytes, LauncherConfig.Builder::maxBodyBytes, String::valueOf);
+
+    /** Largest upstream answer the shim holds for a shimmed request; larger ones get 502. */
+    public static final ConfigKey<Long> MAX_RESPONSE_BYTES = new ConfigKey<>(
+            "max_response_bytes", "a whole number of bytes from 1 to " + MAX_BYTES,
+            ShimSettings.DEFAULT_MAX_RESPONSE_BYTES, raw -> wholeNumber(raw, 1, MAX_BYTES), bytes -> bytes >= 1 && bytes <= MAX_BYTES,
+            LauncherConfig::maxResponseBytes, LauncherConfig.Builder::maxResponseBytes, String::valueOf);
+
+    /** All keys, in the order {@code --help}, {@code --check-config} and {@code config.yaml.example} list them. */
+    public static final List<ConfigKey<?>> ALL = List.of(
+            LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
+            SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES);
+
+    private ConfigKeys() {}
+
+    /** The key named {@code name} in {@code config.yaml}. */
+    public static Optional<ConfigKey<?>> byName(String name) {
+        return ALL.stream().filter(key -> key.name().equals(name)).findFirst();
+    }
+
+    /** The key whose flag is {@code flag}, e.g. {@code --proxy-port}. */
+    public static Optional<ConfigKey<?>> byFlag(String flag) {
+        return ALL.stream().filter(key -> key.flag().equals(flag)).findFirst();
+    }
+
+    /** The key whose environment variable is {@code variable}. */
+    public static Optional<ConfigKey<?>> byEnvName(String variable) {
+        return ALL.stream().filter(key -> key.envName().equals(variable)).findFirst();
+    }
+
+    private static String string(RawValue raw) {
+        if (raw.shape() != RawValue.Shape.TEXT) {
+            throw raw.wrong();
+        }
+        return raw.text().trim();
+    }
+
+    private static long wholeNumber(RawValue raw, long min, long max) {
+        if (raw.shape() != RawValue.Shape.TEXT && raw.shape() != RawValue.Shape.NUMBER) {
+            throw raw.wrong();
+        }
+        long value;
+        try {
+            value = Long.parseLong(raw.text().trim());
+        } catch (NumberFormatException e) {
+            throw raw.wrong();
+        }
+        if (value < min || value > max) {
+            throw raw.wrong();
+        }
+        return value;
+    }
+
+    private static Duration seconds(RawValue raw) {
+        if (raw.shape() != RawValue.Shape.TEXT && raw.shape() != RawValue.Shape.NUMBER) {
+            throw raw.wrong();
+        }
+        BigDecimal seconds;
+        try {
+            seconds = new BigDecimal(raw.text().trim());
+        } catch (NumberFormatException e) {
+            throw raw.wrong();
+        }
+        // A millisecond is the finest the HTTP client's timeouts go; a day is far past any sane wait.
+        if (seconds.compareTo(new BigDecimal("0.001")) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+            throw new IllegalArgumentException("got " + raw.describe() + " (at least 0.001, at most 86400)");
+        }
+        return Duration.ofMillis(seconds.movePointRight(3).longValue());
+    }
+
+    private static String printSeconds(Duration duration) {
+        return BigDecimal.valueOf(duration.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString();
+    }
+
+    private static URI targetUrl(RawValue raw) {
+        String text = string(raw);
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("got " + raw.describe() + " (" + e.getReason() + ")");
+        }
+        if (uri.getUserInfo() != null) {
+            // Credentials in the URL would end up in the start log; llama-server takes an API key header instead.
+            throw new IllegalArgumentException("got a URL with user:password@ in it, which llamashim does not send");
+        }
+        URI normalized;
+        try {
+            String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+            normalized = new URI(scheme + "://" + uri.getRawAuthority() + path);
+        } catch (URISyntaxException e) {
+            throw raw.wrong();
+        }
+        if (!isTargetUrl(normalized) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw raw.wrong();
+        }
+        return normalized;
+    }
+
+    private static boolean isTargetUrl(URI uri) {
+        return uri.isAbsolute()
+                && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                && uri.getHost() != null
+                && uri.getRawQuery() == null
+                && uri.getRawFragment() == null
+                && uri.getRawUserInfo() == null
+                && (uri.getRawPath() == null || !uri.getRawPath().endsWith("/"));
+    }
+
+    private static TlsVerification verifySsl(RawValue raw) {
+        if (raw.shape() != RawValue.Shape.TEXT && raw.shape() != RawValue.Shape.BOOLEAN) {
+            throw raw.wrong();
+        }
+        String text = raw.text().trim();
+        if (text.equalsIgnoreCase("true")) {
+            return TlsVerification.verify();
+        }
+        if (text.equalsIgnoreCase("false")) {
+            return TlsVerification.trustAll();
+        }
+        if (text.isEmpty()) {
+            throw raw.wrong();
+        }
+        Path file;
+        try {
+            file = raw.baseDir().resolve(text).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw raw.wrong();
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("but the CA file " + file + " does not exist");
+        }
+        try {
+            PemTrustStore.load(file);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("but " + file + " holds no readable PEM certificate (" + e.getMessage() + ")");
+        }
+        return TlsVerification.caBundle(file);
+    }
+
+    private static SimulateWhen simulateWhen(RawValue raw) {
+        String text = string(raw);
+        try {
+            return SimulateWhen.parse(text);
+        } catch (ShimConfigException e) {
+            throw raw.wrong();
+        }
+    }
+
+    private static List<String> chatPaths(RawValue raw) {
+        List<String> paths = new ArrayList<>();
+        if (raw.shape() == RawValue.Shape.LIST) {
+            for (String item : raw.items()) {
+                paths.add(item.trim());
+            }
+        } else {
+            for (String item : string(raw).split(",")) {
+                if (!item.isBlank()) {
+                    paths.add(item.trim());
+                }
+            }
+        }
+        if (!areChatPaths(paths)) {
+            throw new IllegalArgumentException("got " + (raw.shape() == RawValue.Shape.LIST ? paths.toString() : raw.describe()));
+        }
+        return List.copyOf(paths);
+    }
+
+    private static boolean areChatPaths(List<String> paths) {
+        return !paths.isEmpty() && paths.stream().allMatch(path -> path.startsWith("/") && path.chars().noneMatch(Character::isWhitespace));
+    }
+}

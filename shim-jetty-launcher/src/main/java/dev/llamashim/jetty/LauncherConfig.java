@@ -1,0 +1,176 @@
+package dev.llamashim.jetty;
+
+import dev.llamashim.servlet.ShimConfigException;
+import dev.llamashim.servlet.ShimSettings;
+import dev.llamashim.servlet.SimulateWhen;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything the launcher is told, one component per {@code config.yaml} key (see {@link ConfigKeys}
+ * for each key's meaning and default). Read one with {@link ConfigLoader}, or build one with {@link #builder()}.
+ *
+ * @param listenHost {@code listen_host}
+ * @param proxyPort {@code proxy_port}; 0 picks a free port
+ * @param targetUrl {@code target_url}, without a trailing slash
+ * @param verifySsl {@code verify_ssl}
+ * @param streamingChunkSize {@code streaming_chunk_size}
+ * @param requestTimeout {@code request_timeout}
+ * @param logLevel {@code log_level}
+ * @param simulateWhen {@code simulate_when}
+ * @param chatPaths {@code chat_paths}
+ * @param maxBodyBytes {@code max_body_bytes}
+ * @param maxResponseBytes {@code max_response_bytes}
+ */
+public record LauncherConfig(
+        String listenHost,
+        int proxyPort,
+        URI targetUrl,
+        TlsVerification verifySsl,
+        int streamingChunkSize,
+        Duration requestTimeout,
+        LogLevel logLevel,
+        SimulateWhen simulateWhen,
+        List<String> chatPaths,
+        long maxBodyBytes,
+        long maxResponseBytes) {
+
+    /** Checks every value; a bad one throws {@link LauncherException} (exit code 2) naming its key. */
+    public LauncherConfig {
+        ConfigKeys.LISTEN_HOST.check(listenHost);
+        ConfigKeys.PROXY_PORT.check(proxyPort);
+        ConfigKeys.TARGET_URL.check(targetUrl);
+        ConfigKeys.VERIFY_SSL.check(verifySsl);
+        ConfigKeys.STREAMING_CHUNK_SIZE.check(streamingChunkSize);
+        ConfigKeys.REQUEST_TIMEOUT.check(requestTimeout);
+        ConfigKeys.LOG_LEVEL.check(logLevel);
+        ConfigKeys.SIMULATE_WHEN.check(simulateWhen);
+        chatPaths = List.copyOf(ConfigKeys.CHAT_PATHS.check(chatPaths));
+        ConfigKeys.MAX_BODY_BYTES.check(maxBodyBytes);
+        ConfigKeys.MAX_RESPONSE_BYTES.check(maxResponseBytes);
+    }
+
+    /** Every key at its default: listen on 127.0.0.1:8066, forward to http://127.0.0.1:8080. */
+    public static LauncherConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder()
+                .listenHost(listenHost).proxyPort(proxyPort).targetUrl(targetUrl).verifySsl(verifySsl)
+                .streamingChunkSize(streamingChunkSize).requestTimeout(requestTimeout).logLevel(logLevel)
+                .simulateWhen(simulateWhen).chatPaths(chatPaths).maxBodyBytes(maxBodyBytes)
+                .maxResponseBytes(maxResponseBytes);
+    }
+
+    /** The part of this configuration that {@link dev.llamashim.servlet.ToolStreamFilter} takes. */
+    public ShimSettings shimSettings() {
+        try {
+            return ShimSettings.builder()
+                    .chunkSize(streamingChunkSize)
+                    .simulateWhen(simulateWhen)
+                    .chatPaths(chatPaths)
+                    .maxBodyBytes(maxBodyBytes)
+                    .maxResponseBytes(maxResponseBytes)
+                    .build();
+        } catch (ShimConfigException e) {
+            throw LauncherException.config(e.getMessage(), e);
+        }
+    }
+
+    /** Builds a {@link LauncherConfig}; {@link #build()} checks every value. */
+    public static final class Builder {
+        private String listenHost = ConfigKeys.LISTEN_HOST.defaultValue();
+        private int proxyPort = ConfigKeys.PROXY_PORT.defaultValue();
+        private URI targetUrl = ConfigKeys.TARGET_URL.defaultValue();
+        private TlsVerification verifySsl = ConfigKeys.VERIFY_SSL.defaultValue();
+        private int streamingChunkSize = ConfigKeys.STREAMING_CHUNK_SIZE.defaultValue();
+        private Duration requestTimeout = ConfigKeys.REQUEST_TIMEOUT.defaultValue();
+        private LogLevel logLevel = ConfigKeys.LOG_LEVEL.defaultValue();
+        private SimulateWhen simulateWhen = ConfigKeys.SIMULATE_WHEN.defaultValue();
+        private List<String> chatPaths = ConfigKeys.CHAT_PATHS.defaultValue();
+        private long maxBodyBytes = ConfigKeys.MAX_BODY_BYTES.defaultValue();
+        private long maxResponseBytes = ConfigKeys.MAX_RESPONSE_BYTES.defaultValue();
+
+        private Builder() {}
+
+        /** {@code listen_host}. */
+        public Builder listenHost(String listenHost) {
+            this.listenHost = listenHost;
+            return this;
+        }
+
+        /** {@code proxy_port}; 0 picks a free port. */
+        public Builder proxyPort(int proxyPort) {
+            this.proxyPort = proxyPort;
+            return this;
+        }
+
+        /** {@code target_url}. */
+        public Builder targetUrl(URI targetUrl) {
+            this.targetUrl = targetUrl;
+            return this;
+        }
+
+        /** {@code verify_ssl}. */
+        public Builder verifySsl(TlsVerification verifySsl) {
+            this.verifySsl = verifySsl;
+            return this;
+        }
+
+        /** {@code streaming_chunk_size}. */
+        public Builder streamingChunkSize(int streamingChunkSize) {
+            this.streamingChunkSize = streamingChunkSize;
+            return this;
+        }
+
+        /** {@code request_timeout}. */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /** {@code log_level}. */
+        public Builder logLevel(LogLevel logLevel) {
+            this.logLevel = logLevel;
+            return this;
+        }
+
+        /** {@code simulate_when}. */
+        public Builder simulateWhen(SimulateWhen simulateWhen) {
+            this.simulateWhen = simulateWhen;
+            return this;
+        }
+
+        /** {@code chat_paths}. */
+        public Builder chatPaths(List<String> chatPaths) {
+            this.chatPaths = chatPaths;
+            return this;
+        }
+
+        /** {@code max_body_bytes}. */
+        public Builder maxBodyBytes(long maxBodyBytes) {
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        /** {@code max_response_bytes}. */
+        public Builder maxResponseBytes(long maxResponseBytes) {
+            this.maxResponseBytes = maxResponseBytes;
+            return this;
+        }
+
+        /** The configuration, checked. */
+        public LauncherConfig build() {
+            return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
+                    logLevel, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes);
+        }
+    }
+}
