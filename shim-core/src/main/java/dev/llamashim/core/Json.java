@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.util.Locale;
 
 /** The shared, immutable Jackson factory and the few token helpers the parsers need. */
 final class Json {
@@ -24,6 +25,34 @@ final class Json {
             g.copyCurrentStructure(p);
         }
         return new RawJson(out.toString());
+    }
+
+    /**
+     * {@code json} with every lone surrogate (half of a pair without its other half) written as a
+     * {@code \\uXXXX} escape. Such a value is valid JSON when it arrives escaped, and the parser
+     * turns it into a bare {@code char}; written raw, Jackson's UTF-8 generator cannot encode it
+     * and fails ("Split surrogate on writeRaw() input"). In JSON text a lone surrogate can only be
+     * inside a string, where the escape means the same thing.
+     */
+    static String escapeLoneSurrogates(String json) {
+        StringBuilder out = null;
+        int copied = 0;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))) {
+                i++; // a whole pair: UTF-8 can encode it
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(json.length() + 16);
+            }
+            out.append(json, copied, i).append("\\u").append(Integer.toHexString(c).toUpperCase(Locale.ROOT));
+            copied = i + 1;
+        }
+        return out == null ? json : out.append(json, copied, json.length()).toString();
     }
 
     /** Says where and why the bytes are not JSON, without echoing the input. */

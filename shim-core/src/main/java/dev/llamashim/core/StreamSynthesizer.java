@@ -151,7 +151,7 @@ public final class StreamSynthesizer {
             this.g = g;
             this.response = response;
             this.framing = framing;
-            this.envelope = new SerializedString(envelope(response));
+            this.envelope = new SerializedString(Json.escapeLoneSurrogates(envelope(response)));
             // Chunks are separate root values; Jackson would otherwise put a space between them.
             g.setRootValueSeparator(null);
         }
@@ -173,7 +173,7 @@ public final class StreamSynthesizer {
                 g.writeStartArray();
                 g.writeEndArray();
                 g.writeFieldName("usage");
-                g.writeRawValue(response.usage().json());
+                writeRaw(response.usage());
                 writeFields(response.extras());
                 end();
             }
@@ -208,7 +208,7 @@ public final class StreamSynthesizer {
             g.writeStringField("finish_reason", choice.effectiveFinishReason());
             if (choice.logprobs() != null) {
                 g.writeFieldName("logprobs");
-                g.writeRawValue(choice.logprobs().json());
+                writeRaw(choice.logprobs());
             }
             writeFields(choice.extras());
             g.writeEndObject();
@@ -307,8 +307,12 @@ public final class StreamSynthesizer {
         private void writeFields(Map<String, RawJson> fields) throws IOException {
             for (Map.Entry<String, RawJson> field : fields.entrySet()) {
                 g.writeFieldName(field.getKey());
-                g.writeRawValue(field.getValue().json());
+                writeRaw(field.getValue());
             }
+        }
+
+        private void writeRaw(RawJson value) throws IOException {
+            g.writeRawValue(Json.escapeLoneSurrogates(value.json()));
         }
     }
 

@@ -222,6 +222,37 @@ class StreamSynthesizerTest {
     }
 
     @Test
+    void loneSurrogatesAnywhereInTheResponseAreStreamedAsEscapes() {
+        // Valid JSON: an escaped half of a surrogate pair, as a server that cuts UTF-16 text may send.
+        String json = "{\"id\":\"c\\ud83d\",\"created\":1,\"model\":\"m\\udc4b\",\"system_fingerprint\":\"\\ud800\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\\ud83d\",\"x\":\"\\ud83d\","
+                + "\"tool_calls\":[{\"id\":\"k\",\"function\":{\"name\":\"f\\udc00\",\"arguments\":\"\\ud800\"}}]},"
+                + "\"logprobs\":{\"content\":[{\"token\":\"\\ud83d\",\"logprob\":-1}]}}],"
+                + "\"usage\":{\"note\":\"\\udfff\"},\"timings\":{\"x\":\"\\ud83d\\ude00 \\ud83d\"}}";
+        ChatResponse response = ChatResponse.parse(json);
+
+        for (boolean includeUsage : new boolean[] {false, true}) {
+            byte[] stream = new StreamSynthesizer(ChunkingPolicy.byCodePoints(1)).toBytes(response, includeUsage);
+
+            assertThat(StreamContract.violations(stream, includeUsage)).isEmpty();
+            assertThat(RoundTrip.accumulate(stream)).isEqualTo(RoundTrip.expected(response, includeUsage));
+            assertThat(RoundTrip.accumulate(WHOLE.synthesize(response, includeUsage)))
+                    .isEqualTo(RoundTrip.expected(response, includeUsage));
+        }
+        assertThat(response.extras().get("timings").json()).isEqualTo("{\"x\":\"\uD83D\uDE00 \uD83D\"}");
+    }
+
+    @Test
+    void escapingLoneSurrogatesLeavesPairsAndOtherTextAlone() {
+        assertThat(Json.escapeLoneSurrogates("{\"a\":\"x😀y\"}")).isEqualTo("{\"a\":\"x😀y\"}");
+        assertThat(Json.escapeLoneSurrogates("\"\uD83D\"")).isEqualTo("\"\\uD83D\"");
+        assertThat(Json.escapeLoneSurrogates("\"\uDE00\uD83D\"")).isEqualTo("\"\\uDE00\\uD83D\"");
+        assertThat(Json.escapeLoneSurrogates("\"😀\uD83D😀\"")).isEqualTo("\"😀\\uD83D😀\"");
+        String plain = "{\"plain\":1}";
+        assertThat(Json.escapeLoneSurrogates(plain)).isSameAs(plain);
+    }
+
+    @Test
     void writeToLeavesTheOutputStreamOpen() throws IOException {
         boolean[] closed = {false};
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
