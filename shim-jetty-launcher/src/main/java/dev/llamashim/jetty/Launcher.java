@@ -1,0 +1,137 @@
+package dev.llamashim.jetty;
+
+import dev.llamashim.servlet.ToolStreamFilter;
+import jakarta.servlet.DispatcherType;
+import java.io.IOException;
+import java.net.BindException;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.FilterMapping;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts llamashim: a Jetty 12 server whose every path, but {@value HealthServlet#PATH}, goes
+ * through {@link ToolStreamFilter} to Jetty's async proxy servlet and on to {@code target_url}.
+ */
+public final class Launcher {
+
+    /** How long a stop waits for requests in flight; below Docker's 10 s before it kills. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(8);
+
+    /**
+     * Client connections may sit silent while the upstream thinks for up to {@code request_timeout};
+     * they must outlive that wait, or the client would lose its 504.
+     */
+    private static final Duration CLIENT_IDLE_MARGIN = Duration.ofSeconds(30);
+
+    private static final String UPSTREAM_SERVLET = "upstream";
+    private static final String SHIM_FILTER = "llamashim";
+    private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+
+    private Launcher() {}
+
+    /**
+     * Starts serving {@code config} and returns once the port is bound. The root log level is set
+     * from {@code log_level}.
+     *
+     * @throws LauncherException exit code 1 when the server cannot start (port in use, bad host),
+     *     exit code 2 when the configuration is inconsistent
+     */
+    public static RunningLauncher start(LauncherConfig config) {
+        LogLevels.apply(config.logLevel());
+        SslContextFactory.Client tls = UpstreamTls.clientFactory(config.verifySsl());
+
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("llamashim");
+        Server server = new Server(threads);
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
+
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.listenHost());
+        connector.setPort(config.proxyPort());
+        connector.setIdleTimeout(config.requestTimeout().plus(CLIENT_IDLE_MARGIN).toMillis());
+        server.addConnector(connector);
+
+        server.setHandler(new GracefulHandler(new AccessLogHandler(servletContext(config, tls))));
+
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw startFailure(config, e);
+        }
+        RunningLauncher running = new RunningLauncher(server, connector, config);
+        LOG.info("llamashim {} listening on {}, forwarding to {} (simulate_when={}, streaming_chunk_size={}, "
+                        + "request_timeout={} s, verify_ssl={})",
+                Version.current(), running.uri(), config.targetUrl(), config.simulateWhen(),
+                config.streamingChunkSize(), ConfigKeys.REQUEST_TIMEOUT.print(config.requestTimeout()),
+                config.verifySsl());
+        if (config.verifySsl().mode() == TlsVerification.Mode.TRUST_ALL && "https".equals(config.targetUrl().getScheme())) {
+            LOG.warn("verify_ssl is false: the certificate of {} is not checked, so anyone on the path can read "
+                    + "and change what goes to the model server", config.targetUrl());
+        }
+        return running;
+    }
+
+    private static ServletContextHandler servletContext(LauncherConfig config, SslContextFactory.Client tls) {
+        ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
+        context.setContextPath("/");
+        context.getServletHandler().setStartWithUnavailable(false);
+
+        ServletHolder upstream = new ServletHolder(UPSTREAM_SERVLET,
+                new UpstreamProxyServlet(config.targetUrl(), tls, config.requestTimeout()));
+        upstream.setAsyncSupported(true);
+        // Start the HTTP client with the server, so a TLS setup problem stops the start.
+        upstream.setInitOrder(0);
+        context.addServlet(upstream, "/*");
+        context.addServlet(new ServletHolder("health", new HealthServlet()), HealthServlet.PATH);
+
+        FilterHolder shim = new FilterHolder(new ToolStreamFilter(config.shimSettings()));
+        shim.setName(SHIM_FILTER);
+        shim.setAsyncSupported(true);
+        FilterMapping mapping = new FilterMapping();
+        mapping.setFilterName(SHIM_FILTER);
+        mapping.setServletName(UPSTREAM_SERVLET);
+        mapping.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+        context.getServletHandler().addFilter(shim, mapping);
+        return context;
+    }
+
+    private static LauncherException startFailure(LauncherConfig config, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof LauncherException launcherException) {
+                return launcherException;
+            }
+            if (t instanceof BindException || (t instanceof IOException && t.getMessage() != null
+                    && t.getMessage().startsWith("Failed to bind"))) {
+                Throwable reason = t.getCause() != null ? t.getCause() : t;
+                return LauncherException.start("cannot listen on " + config.listenHost() + ":" + config.proxyPort()
+                        + " (listen_host, proxy_port): " + reason.getMessage(), e);
+            }
+        }
+        return LauncherException.start("llamashim could not start: " + e, e);
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // The start failure is what the caller reports; this one only says cleanup was partial.
+            LOG.debug("stopping after a failed start failed too", e);
+        }
+    }
+}

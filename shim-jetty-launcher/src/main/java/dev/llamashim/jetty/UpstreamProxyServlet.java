@@ -1,0 +1,226 @@
+package dev.llamashim.jetty;
+
+import dev.llamashim.servlet.OpenAiError;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.channels.UnresolvedAddressException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Jetty's non-blocking proxy, forwarding every request to {@code target_url} with its path and
+ * query, {@code Host} set to the target and {@code X-Forwarded-For/-Proto/-Host} added. When the
+ * upstream fails it answers with an OpenAI-shaped error instead of Jetty's empty one: 504
+ * ({@code upstream_timeout}) after {@code request_timeout} of silence, 502 ({@code upstream_error})
+ * when it cannot be reached or breaks off before answering.
+ */
+final class UpstreamProxyServlet extends AsyncProxyServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Request attribute (a {@link Long}) with the milliseconds from sending upstream to the upstream's answer ending. */
+    static final String UPSTREAM_MILLIS_ATTRIBUTE = "dev.llamashim.jetty.upstreamMillis";
+
+    private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
+    private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
+
+    private final String targetBase;
+    private final SslContextFactory.Client tls;
+    private final Duration requestTimeout;
+
+    UpstreamProxyServlet(URI targetUrl, SslContextFactory.Client tls, Duration requestTimeout) {
+        this.targetBase = targetUrl.toString();
+        this.tls = tls;
+        this.requestTimeout = requestTimeout;
+    }
+
+    @Override
+    public void init() throws ServletException {
+        super.init();
+        // request_timeout bounds silence (see newProxyRequest), not the whole exchange: a long,
+        // healthy token stream must not be cut off after a fixed total time.
+        setTimeout(0);
+    }
+
+    /**
+     * Jetty's proxy logs every request header at DEBUG, {@code Authorization} included. Its logger
+     * stays under {@code org.eclipse.jetty}, which {@link LogLevels} never lets below WARN.
+     */
+    @Override
+    protected Logger createLogger() {
+        return LoggerFactory.getLogger("org.eclipse.jetty.ee10.proxy.AsyncProxyServlet");
+    }
+
+    @Override
+    protected ClientConnector newClientConnector() {
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(tls);
+        return connector;
+    }
+
+    @Override
+    protected String rewriteTarget(HttpServletRequest request) {
+        // The raw (still percent-encoded) path, so the upstream sees exactly what the client sent.
+        String query = request.getQueryString();
+        return targetBase + request.getRequestURI() + (query == null ? "" : "?" + query);
+    }
+
+    @Override
+    protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
+        // An idle timeout covers both waits that matter: for the first byte of the answer (a
+        // shimmed request's whole answer comes at once) and between the bytes of a stream.
+        return super.newProxyRequest(request, rewrittenTarget)
+                .idleTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
+        super.addProxyHeaders(clientRequest, proxyRequest);
+        String remote = clientRequest.getRemoteAddr();
+        String host = clientRequest.getHeader("Host");
+        String scheme = clientRequest.getScheme();
+        proxyRequest.headers(headers -> {
+            List<String> earlier = headers.getValuesList("X-Forwarded-For");
+            headers.put("X-Forwarded-For", earlier.isEmpty() ? remote : String.join(", ", earlier) + ", " + remote);
+            headers.put("X-Forwarded-Proto", scheme);
+            if (host != null) {
+                headers.put("X-Forwarded-Host", host);
+            }
+        });
+    }
+
+    @Override
+    protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+        clientRequest.setAttribute(UPSTREAM_START_ATTRIBUTE, System.nanoTime());
+        // The path only: a query string may carry an API key.
+        LOG.debug("forwarding {} {} to {}", clientRequest.getMethod(), clientRequest.getRequestURI(), targetBase);
+        super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        // Without this, the container gathers small writes into its buffer, and a native SSE
+        // stream (one small event per token) would reach the client in bursts of buffer size.
+        proxyResponse.setBufferSize(0);
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
+        recordUpstreamTime(clientRequest);
+        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
+    protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
+            HttpServletResponse proxyResponse, Throwable failure) {
+        // Reading the client's body failed (it went away, or stalled): abort the upstream exchange,
+        // whose failure then comes to onProxyResponseFailure, which answers.
+        clientRequest.setAttribute(CLIENT_FAILURE_ATTRIBUTE, clientRequestStatus(failure));
+        proxyRequest.abort(failure);
+    }
+
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+            Response serverResponse, Throwable failure) {
+        recordUpstreamTime(clientRequest);
+        String request = clientRequest.getMethod() + " " + clientRequest.getRequestURI();
+        Object clientStatus = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
+        OpenAiError error;
+        if (clientStatus instanceof Integer status) {
+            LOG.debug("{}: reading the client's request failed: {}", request, brief(failure));
+            error = new OpenAiError(status, "llamashim could not read the request body", "invalid_request_error",
+                    "request_body_unreadable");
+        } else if (isTimeout(failure)) {
+            String seconds = ConfigKeys.REQUEST_TIMEOUT.print(requestTimeout);
+            LOG.warn("{}: {} sent nothing for {} s (request_timeout); {}", request, targetBase, seconds,
+                    proxyResponse.isCommitted() ? "cutting the answer off" : "answering 504");
+            error = new OpenAiError(504, "the model server did not answer within " + seconds
+                    + " seconds (request_timeout)", "upstream_timeout", "upstream_timeout");
+        } else {
+            LOG.warn("{}: forwarding to {} failed ({}): {}", request, targetBase,
+                    proxyResponse.isCommitted() ? "cutting the answer off" : "answering 502", brief(failure));
+            error = new OpenAiError(502, isConnectFailure(failure)
+                    ? "llamashim could not connect to the model server"
+                    : "the model server broke off the exchange before answering",
+                    "upstream_error", "upstream_error");
+        }
+        sendError(clientRequest, proxyResponse, error);
+    }
+
+    @Override
+    protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status) {
+        sendError(clientRequest, proxyResponse, new OpenAiError(status < 400 || status > 599 ? 502 : status,
+                "llamashim could not forward the request to the model server", "upstream_error", "upstream_error"));
+    }
+
+    private void sendError(HttpServletRequest clientRequest, HttpServletResponse response, OpenAiError error) {
+        if (response.isCommitted()) {
+            // Part of the upstream's answer already reached the client. Jetty's handling aborts the
+            // connection, so the client sees a broken answer rather than a complete-looking one.
+            super.sendProxyResponseError(clientRequest, response, error.status());
+            return;
+        }
+        try {
+            byte[] body = error.toJson();
+            response.reset();
+            response.setStatus(error.status());
+            response.setContentType("application/json;charset=utf-8");
+            response.setContentLength(body.length);
+            response.getOutputStream().write(body);
+        } catch (IOException | RuntimeException e) {
+            // The client is gone or the response is unusable; the exchange's failure is logged above.
+            LOG.debug("could not write the {} answer", error.status(), e);
+        } finally {
+            if (clientRequest.isAsyncStarted()) {
+                clientRequest.getAsyncContext().complete();
+            }
+        }
+    }
+
+    /** The failure's type and the start of its message: Jetty's messages can carry whole connection dumps. */
+    private static String brief(Throwable failure) {
+        String message = String.valueOf(failure.getMessage());
+        return failure.getClass().getName() + ": " + (message.length() > 160 ? message.substring(0, 160) + "…" : message);
+    }
+
+    private static void recordUpstreamTime(HttpServletRequest request) {
+        if (request.getAttribute(UPSTREAM_START_ATTRIBUTE) instanceof Long start) {
+            request.setAttribute(UPSTREAM_MILLIS_ATTRIBUTE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        }
+    }
+
+    private static boolean isTimeout(Throwable failure) {
+        return !isConnectFailure(failure) && hasCause(failure, TimeoutException.class);
+    }
+
+    private static boolean isConnectFailure(Throwable failure) {
+        return hasCause(failure, ConnectException.class) || hasCause(failure, NoRouteToHostException.class)
+                || hasCause(failure, SocketTimeoutException.class) || hasCause(failure, UnresolvedAddressException.class);
+    }
+
+    private static boolean hasCause(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

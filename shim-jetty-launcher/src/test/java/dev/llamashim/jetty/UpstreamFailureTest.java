@@ -1,0 +1,150 @@
+package dev.llamashim.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llamashim.jetty.testing.Eventually;
+import dev.llamashim.jetty.testing.FakeLlamaServer;
+import dev.llamashim.jetty.testing.Fixture;
+import dev.llamashim.jetty.testing.Http;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.FutureCallback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** When the upstream is slow, gone or breaks off, the client gets an OpenAI-shaped 504 or 502. */
+class UpstreamFailureTest {
+
+    private static final String TOOLS_REQUEST = "{\"model\":\"tiny\",\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"weather?\"}],"
+            + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]}";
+
+    private final CountDownLatch release = new CountDownLatch(1);
+    private FakeLlamaServer upstream;
+    private RunningLauncher launcher;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeLlamaServer.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        if (launcher != null) {
+            launcher.close();
+        }
+        upstream.close();
+    }
+
+    @Test
+    void anUpstreamSilentForRequestTimeoutGetsA504AndTheUpstreamExchangeIsClosed() throws Exception {
+        upstream.route("GET", "/v1/models", (request, response, callback) -> {
+            release.await(10, TimeUnit.SECONDS);
+            Fixture.load("new", "models").writeTo(response, callback);
+        });
+        launcher = start(upstream.uri(), Duration.ofMillis(800));
+
+        long started = System.nanoTime();
+        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        assertThat(response.body()).isEqualTo("{\"error\":{\"message\":\"the model server did not answer within 0.8 "
+                + "seconds (request_timeout)\",\"type\":\"upstream_timeout\",\"code\":\"upstream_timeout\"}}");
+        assertThat(tookMillis).isBetween(700L, 5_000L);
+
+        // Once the upstream finally answers, nobody is listening: the launcher dropped the
+        // connection instead of keeping the exchange (and a pooled connection) alive.
+        release.countDown();
+        Eventually.await("the upstream connection to close", Duration.ofSeconds(5), () -> upstream.openConnections() == 0);
+    }
+
+    @Test
+    void aShimmedRequestWhoseUpstreamTimesOutGetsThe504Too() throws Exception {
+        upstream.route("POST", "/v1/chat/completions", (request, response, callback) -> {
+            release.await(10, TimeUnit.SECONDS);
+            Fixture.load("new", "tool-call-nonstream").writeTo(response, callback);
+        });
+        launcher = start(upstream.uri(), Duration.ofMillis(500));
+
+        HttpResponse<String> response = Http.postJson(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.body()).contains("\"type\":\"upstream_timeout\"", "\"code\":\"upstream_timeout\"");
+        assertThat(upstream.onlyRequest().bodyText()).as("the upstream was asked for one JSON answer")
+                .contains("\"stream\":false");
+    }
+
+    @Test
+    void aStreamThatStallsLongerThanRequestTimeoutIsCutOffNotCompleted() throws Exception {
+        upstream.route("POST", "/completion", (request, response, callback) -> {
+            response.getHeaders().put("Content-Type", "text/event-stream");
+            FutureCallback written = new FutureCallback();
+            response.write(false, ByteBuffer.wrap("data: {\"content\":\"a\"}\n\n".getBytes(StandardCharsets.UTF_8)), written);
+            written.get(5, TimeUnit.SECONDS);
+            release.await(10, TimeUnit.SECONDS);
+            callback.succeeded();
+        });
+        launcher = start(upstream.uri(), Duration.ofMillis(500));
+
+        HttpResponse<InputStream> response = Http.client().send(
+                Http.jsonPost(launcher.uri().resolve("/completion"), "{\"stream\":true}"),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            assertThat(reader.readLine()).isEqualTo("data: {\"content\":\"a\"}");
+            assertThat(reader.readLine()).isEmpty();
+            // The client must learn the answer is broken: the connection is aborted, not ended cleanly.
+            assertThatThrownBy(reader::readLine).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void anUpstreamThatRefusesConnectionsGetsA502() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            // Held while the launcher starts, so the launcher cannot get this port and forward to itself.
+            launcher = start(URI.create("http://127.0.0.1:" + socket.getLocalPort()), Duration.ofSeconds(5));
+        }
+
+        HttpResponse<String> response = Http.postJson(launcher.uri().resolve("/v1/embeddings"), "{\"input\":\"x\"}");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        assertThat(response.body()).isEqualTo("{\"error\":{\"message\":\"llamashim could not connect to the model server\","
+                + "\"type\":\"upstream_error\",\"code\":\"upstream_error\"}}");
+    }
+
+    @Test
+    void anUpstreamThatBreaksOffBeforeAnsweringGetsA502() throws Exception {
+        upstream.route("GET", "/v1/models", (request, response, callback) -> {
+            // Like a model server that crashes mid-request: the connection just closes.
+            response.getRequest().getConnectionMetaData().getConnection().getEndPoint().close();
+            callback.failed(new IOException("crashed"));
+        });
+        launcher = start(upstream.uri(), Duration.ofSeconds(5));
+
+        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.body()).contains("\"type\":\"upstream_error\"", "\"code\":\"upstream_error\"");
+    }
+
+    private static RunningLauncher start(URI target, Duration requestTimeout) {
+        return Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(target).requestTimeout(requestTimeout).build());
+    }
+}
