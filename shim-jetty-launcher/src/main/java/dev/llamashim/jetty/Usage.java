@@ -1,0 +1,45 @@
+package dev.llamashim.jetty;
+
+/** The {@code --help} text, with every key's flag, environment variable, default and valid values. */
+final class Usage {
+
+    private Usage() {}
+
+    static String text() {
+        StringBuilder text = new StringBuilder();
+        text.append("""
+                Usage: java -jar llamashim.jar [--config PATH] [--KEY VALUE ...] [--check-config | --help | --version]
+
+                llamashim forwards every request to an OpenAI-compatible model server (llama-server) and
+                answers stream:true chat requests with tools as a proper stream, asking the server for
+                one JSON answer. GET /llamashim/health answers {"status":"ok"} without asking the server.
+
+                  --config PATH    config file; without it $LLAMASHIM_CONFIG, else ./config.yaml if present
+                  --check-config   print the effective configuration, with each value's source, and exit
+                  --help, -h       print this text and exit
+                  --version, -V    print the version and exit
+
+                Settings. Each is a config.yaml key, overridden by its LLAMASHIM_<KEY> environment
+                variable, overridden by its flag (both --key VALUE and --key=VALUE work):
+                """);
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            appendKey(text, key);
+        }
+        text.append("""
+
+                Exit codes: 0 ok; 1 could not start (e.g. port in use); 2 configuration error.
+                SIGTERM or SIGINT stop it gracefully, waiting up to 8 s for requests in flight
+                (the JVM then exits with 143 or 130).
+                """);
+        return text.toString();
+    }
+
+    private static <T> void appendKey(StringBuilder text, ConfigKey<T> key) {
+        text.append("\n  ").append(key.name())
+                .append("   ").append(key.flag())
+                .append("   ").append(key.envName())
+                .append("\n      default ").append(key.print(key.defaultValue()))
+                .append("; ").append(key.expected())
+                .append('\n');
+    }
+}
