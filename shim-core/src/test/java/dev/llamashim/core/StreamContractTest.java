@@ -180,6 +180,10 @@ class StreamContractTest {
                 .containsExactly("event 3: sends content after tool calls");
         assertThat(violations(false, chunk(ROLE), chunk(CALL_0), chunk(reasoning), chunk(FINISH)))
                 .containsExactly("event 3: sends reasoning_content after tool calls");
+        // The synthesizer sends content:"" with the role, before any reasoning: no text is out of order.
+        assertThat(violations(false, chunk(ROLE.replace("\"assistant\"", "\"assistant\",\"content\":\"\"")),
+                chunk(reasoning), chunk(FINISH)))
+                .isEmpty();
     }
 
     @Test
@@ -226,6 +230,23 @@ class StreamContractTest {
                 .containsExactly("event 3: tool call 2 opens out of order; expected tool call 1");
         assertThat(violations(false, chunk(ROLE), chunk("{\"index\":0,\"delta\":{\"tool_calls\":[]},\"finish_reason\":null}"), chunk(FINISH)))
                 .containsExactly("event 2: sends an empty \"tool_calls\" array");
+    }
+
+    @Test
+    void piecesMustNotSplitASurrogatePair() {
+        String high = "{\"index\":0,\"delta\":{\"content\":\"a\\ud83d\"},\"finish_reason\":null}";
+        String low = "{\"index\":0,\"delta\":{\"content\":\"\\ude00b\"},\"finish_reason\":null}";
+        String whole = "{\"index\":0,\"delta\":{\"content\":\"\\ud83d\\ude00\"},\"finish_reason\":null}";
+        String argsHigh = ARGS_0.replace("\"{}\"", "\"{\\ud83d\"");
+        String argsLow = ARGS_0.replace("\"{}\"", "\"\\ude00}\"");
+
+        assertThat(violations(false, chunk(ROLE), chunk(high), chunk(low), chunk(FINISH)))
+                .containsExactly("event 3: content piece splits a surrogate pair with the piece in event 2");
+        assertThat(violations(false, chunk(ROLE), chunk(whole), chunk(whole), chunk(FINISH))).isEmpty();
+        assertThat(violations(false, chunk(ROLE), chunk(CALL_0), chunk(argsHigh), chunk(argsLow), chunk(FINISH)))
+                .containsExactly("event 4: tool call 0 arguments piece splits a surrogate pair with the piece in event 3");
+        // A lone surrogate the text really has is not a split.
+        assertThat(violations(false, chunk(ROLE), chunk(high), chunk(CONTENT), chunk(FINISH))).isEmpty();
     }
 
     @Test

@@ -43,10 +43,14 @@ import java.util.TreeSet;
  *       that differs from the one before it), {@code object} {@code "chat.completion.chunk"};
  *   <li>every choice entry: {@code index}, a {@code delta} object, {@code finish_reason} present,
  *       {@code null} until the choice's last chunk;
+ *   <li>pieces of {@code content}, {@code reasoning_content} and tool-call arguments never split a
+ *       surrogate pair between two deltas;
  *   <li>per choice: the first delta has {@code role:"assistant"} and no later one has a role;
- *       {@code reasoning_content} before {@code content} before tool calls; at most one empty
- *       {@code content} (or {@code reasoning_content}) piece, and only when the whole field is
- *       empty; the last chunk of the choice has an empty delta and a {@code finish_reason};
+ *       {@code reasoning_content} before {@code content} before tool calls (an empty piece
+ *       carries no text and is not held to this order: the synthesizer sends {@code content:""}
+ *       with the role); at most one empty {@code content} (or {@code reasoning_content}) piece,
+ *       and only when the whole field is empty; the last chunk of the choice has an empty delta
+ *       and a {@code finish_reason};
  *   <li>tool calls: opened in order 0, 1, 2…, one at a time; the first delta of a call has
  *       {@code index}, a fresh non-empty {@code id}, {@code type:"function"}, a non-empty
  *       {@code function.name} and a string {@code function.arguments}; its later deltas carry
@@ -325,15 +329,11 @@ public final class StreamContract {
                 return;
             }
             if (!absent) {
-                boolean typed = switch (field) {
-                    case "created" -> value.isIntegralNumber();
-                    case "id" -> value.isTextual() && !value.textValue().isEmpty();
-                    default -> value.isTextual();
-                };
+                // An empty id is the response's own (the synthesizer copies it); it is still a string.
+                boolean typed = field.equals("created") ? value.isIntegralNumber() : value.isTextual();
                 if (!typed) {
-                    out.add(at + "\"" + field + "\" is not " + (field.equals("created")
-                            ? "an integer"
-                            : field.equals("id") ? "a non-empty string" : "a string") + ": " + value);
+                    out.add(at + "\"" + field + "\" is not " + (field.equals("created") ? "an integer" : "a string")
+                            + ": " + value);
                     return;
                 }
             }
@@ -381,6 +381,7 @@ public final class StreamContract {
             }
             boolean firstDelta = !state.started;
             state.started = true;
+            state.eventNumber = number;
 
             JsonNode finish = entry.get("finish_reason");
             if (finish == null) {
@@ -439,15 +440,18 @@ public final class StreamContract {
                 out.add(at + "\"" + field + "\" is not a string: " + abbreviate(value.toString()));
                 return;
             }
+            if (value.textValue().isEmpty()) {
+                // An empty piece carries no text, so it cannot be out of order; whether it may be
+                // sent at all is checked at the end (see emptyPieces).
+                text.emptyPieces.add(number);
+                return;
+            }
             if (state.phase > phase) {
                 out.add(at + "sends " + field + " after " + (state.phase == TOOLS ? "tool calls" : "content"));
             }
             state.phase = Math.max(state.phase, phase);
-            if (value.textValue().isEmpty()) {
-                text.emptyPieces.add(number);
-            } else {
-                text.nonEmptyPieces++;
-            }
+            text.nonEmptyPieces++;
+            piece(at, number, state, field, value.textValue());
         }
 
         private void toolCall(String at, ChoiceState state, int j, JsonNode call) {
@@ -491,6 +495,8 @@ public final class StreamContract {
                 JsonNode arguments = function.get("arguments");
                 if (arguments == null || !arguments.isTextual()) {
                     out.add(at + name + "'s first delta has no string \"function.arguments\"");
+                } else {
+                    piece(at, state.eventNumber, state, name + " arguments", arguments.textValue());
                 }
                 return;
             }
@@ -527,6 +533,26 @@ public final class StreamContract {
                 out.add(at + name + "'s later delta has no string \"function.arguments\"");
             } else if (arguments.textValue().isEmpty()) {
                 out.add(at + name + " sends an empty arguments piece");
+            } else {
+                piece(at, state.eventNumber, state, name + " arguments", arguments.textValue());
+            }
+        }
+
+        /**
+         * Checks that {@code piece} and the piece of the same field before it do not share a
+         * surrogate pair (the first ending in its high half, this one starting with the low half):
+         * a piece must never split a code point, even though concatenation would mend it.
+         */
+        private void piece(String at, int number, ChoiceState state, String what, String piece) {
+            if (piece.isEmpty()) {
+                return;
+            }
+            Integer before = state.danglingHighSurrogate.remove(what);
+            if (before != null && Character.isLowSurrogate(piece.charAt(0))) {
+                out.add(at + what + " piece splits a surrogate pair with the piece in event " + before);
+            }
+            if (Character.isHighSurrogate(piece.charAt(piece.length() - 1))) {
+                state.danglingHighSurrogate.put(what, number);
             }
         }
 
@@ -590,6 +616,10 @@ public final class StreamContract {
         final TextState reasoning = new TextState();
         final List<Integer> calls = new ArrayList<>();
         int currentCall = -1;
+        /** The event being checked, for the pieces of tool calls. */
+        int eventNumber;
+        /** Per field ("content", "tool call 0 arguments"…): the event whose piece ended in a high surrogate. */
+        final Map<String, Integer> danglingHighSurrogate = new java.util.HashMap<>();
 
         ChoiceState(int index) {
             this.index = index;
