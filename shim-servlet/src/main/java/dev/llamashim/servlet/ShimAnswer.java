@@ -3,9 +3,13 @@ package dev.llamashim.servlet;
 import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamSynthesizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +35,13 @@ record ShimAnswer(
         boolean stream) {
 
     static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
+
+    /** Headers every stream carries besides its content type (DESIGN.md §3). */
+    static final List<Map.Entry<String, String>> STREAM_HEADERS =
+            List.of(Map.entry("Cache-Control", "no-cache"), Map.entry("X-Accel-Buffering", "no"));
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
 
     /** Connection-level headers and ones the container computes; never copied from the downstream. */
     private static final Set<String> HOP_BY_HOP = Set.of(
@@ -68,8 +79,7 @@ record ShimAnswer(
                 headers.add(header);
             }
         }
-        headers.add(Map.entry("Cache-Control", "no-cache"));
-        headers.add(Map.entry("X-Accel-Buffering", "no"));
+        headers.addAll(STREAM_HEADERS);
         return new ShimAnswer(200, headers, EVENT_STREAM, stream, stream.length, true);
     }
 
@@ -92,6 +102,40 @@ record ShimAnswer(
     static ShimAnswer error(OpenAiError error) {
         byte[] body = error.toJson();
         return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false);
+    }
+
+    /**
+     * This answer as the rest of a stream that has already started (after heartbeats): the events
+     * themselves, or, for any other answer, one {@code data: {"error":…}} event and {@code [DONE]},
+     * which OpenAI clients raise as an error. The model server's own error object is kept when
+     * it sent one.
+     */
+    byte[] asEvents() {
+        if (stream) {
+            return Arrays.copyOf(body, length);
+        }
+        String error = errorObject();
+        byte[] event = ("data: " + error + "\n\n").getBytes(StandardCharsets.UTF_8);
+        byte[] events = Arrays.copyOf(event, event.length + DONE.length);
+        System.arraycopy(DONE, 0, events, event.length, DONE.length);
+        return events;
+    }
+
+    /** {@code {"error":{…}}} on one line: the body's own when it is one, else one that describes it. */
+    private String errorObject() {
+        try {
+            JsonNode parsed = JSON.readTree(body, 0, length);
+            if (parsed != null && parsed.isObject() && parsed.path("error").isObject()) {
+                return JSON.writeValueAsString(JSON.createObjectNode().set("error", parsed.get("error")));
+            }
+        } catch (IOException e) {
+            // Not JSON: described below instead.
+        }
+        String text = new String(body, 0, Math.min(length, 200), StandardCharsets.UTF_8).strip();
+        OpenAiError error = new OpenAiError(status < 400 ? 502 : status,
+                "the model server answered " + status + (text.isEmpty() ? "" : ": " + text),
+                "upstream_error", "upstream_status_" + status);
+        return new String(error.toJson(), StandardCharsets.UTF_8);
     }
 
     private static ChatResponse parse(CapturedResponse captured) {

@@ -9,31 +9,47 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One shimmed request, from handing the rewritten request down the chain to writing the client's
  * answer. The downstream may answer on the calling thread, or later from any thread through
- * {@code AsyncContext.complete()}; either way the client is answered exactly once.
+ * {@code AsyncContext.complete()}; either way the client is answered exactly once. While an async
+ * downstream works, heartbeats (when on) start the stream early and keep it alive; a failed
+ * heartbeat means the client is gone, and the downstream's listeners hear of it.
  */
 final class ShimExchange implements AsyncListener {
+
+    private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final StreamSynthesizer synthesizer;
     private final boolean includeUsage;
     private final CapturingResponse capture;
+    private final ScheduledExecutorService heartbeats;
+    private final Duration heartbeat;
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile AsyncContext async;
+    private volatile DownstreamAsyncContext downstreamContext;
     private volatile boolean clientGone;
+    private EventStreamWriter stream;
+    private ScheduledFuture<?> nextHeartbeat;
 
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
-            boolean includeUsage, int maxResponseBytes) {
+            boolean includeUsage, ShimSettings settings, ScheduledExecutorService heartbeats) {
         this.request = request;
         this.response = response;
         this.synthesizer = synthesizer;
         this.includeUsage = includeUsage;
-        this.capture = new CapturingResponse(response, maxResponseBytes);
+        this.capture = new CapturingResponse(response, (int) settings.maxResponseBytes());
+        this.heartbeats = heartbeats;
+        this.heartbeat = settings.heartbeat();
     }
 
     /** Hands the rewritten request down the chain; answers at once if the downstream stayed synchronous. */
@@ -49,10 +65,14 @@ final class ShimExchange implements AsyncListener {
         return capture;
     }
 
-    /** The downstream called {@code startAsync}: this is the container's context to finish on. */
-    void downstreamWentAsync(AsyncContext real) {
+    /** The downstream called {@code startAsync}: the container's context to finish on, and the downstream's view of it. */
+    void downstreamWentAsync(AsyncContext real, DownstreamAsyncContext downstream) {
         async = real;
+        downstreamContext = downstream;
         real.addListener(this);
+        if (heartbeats != null) {
+            scheduleHeartbeat();
+        }
     }
 
     /** The async downstream called {@code complete()}: its answer is all there; send the client its own. */
@@ -61,39 +81,95 @@ final class ShimExchange implements AsyncListener {
             return;
         }
         if (clientGone) {
-            try {
-                async.complete();
-            } catch (IllegalStateException e) {
-                // The container ended the request itself after reporting the error: nothing left to do.
-            }
+            completeQuietly();
             return;
         }
-        ResponseSender.send(async, response, answer());
+        ShimAnswer answer = answer();
+        synchronized (this) {
+            if (nextHeartbeat != null) {
+                nextHeartbeat.cancel(false);
+            }
+            if (stream != null) {
+                stream.close(answer.asEvents());
+                return;
+            }
+        }
+        ResponseSender.send(async, response, answer);
     }
 
     private ShimAnswer answer() {
         return ShimAnswer.of(capture.captured(), synthesizer, includeUsage);
     }
 
+    private synchronized void scheduleHeartbeat() {
+        nextHeartbeat = heartbeats.schedule(this::heartbeat, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void heartbeat() {
+        synchronized (this) {
+            if (answered.get() || clientGone) {
+                return;
+            }
+            try {
+                if (stream == null) {
+                    stream = EventStreamWriter.start(async, response, this::clientFailed);
+                }
+            } catch (IOException | RuntimeException e) {
+                clientFailed(e);
+                return;
+            }
+            stream.send(HEARTBEAT);
+        }
+        scheduleHeartbeat();
+    }
+
+    /** Writing to the client failed: it is gone. The downstream is told, and nothing more is written. */
+    private void clientFailed(Throwable failure) {
+        clientGone = true;
+        DownstreamAsyncContext downstream = downstreamContext;
+        if (downstream != null) {
+            downstream.clientFailed(failure);
+        }
+        completeQuietly();
+    }
+
+    private void completeQuietly() {
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // The container already ended the request (it reported the error itself): nothing left to do.
+        }
+    }
+
     @Override
     public void onError(AsyncEvent event) {
-        // The client went away or the connection failed. The downstream's own listeners (a proxy's)
-        // hear the same event and abort the upstream; nothing may be written after this.
+        // The container saw the client go away. The downstream's own listeners hear the same event.
         clientGone = true;
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
         if (answered.compareAndSet(false, true)) {
-            ResponseSender.send(event.getAsyncContext(), response, ShimAnswer.error(new OpenAiError(504,
+            ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
                     "the model server did not answer before the request's async timeout",
-                    "upstream_timeout", "upstream_timeout")));
+                    "upstream_timeout", "upstream_timeout"));
+            synchronized (this) {
+                if (stream != null) {
+                    stream.close(timeout.asEvents());
+                    return;
+                }
+            }
+            ResponseSender.send(event.getAsyncContext(), response, timeout);
         }
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-        // Nothing to release: the captured answer is garbage once the exchange is.
+        synchronized (this) {
+            if (nextHeartbeat != null) {
+                nextHeartbeat.cancel(false);
+            }
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.llamashim.servlet;
 import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.ShimException;
 import jakarta.servlet.FilterConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -11,7 +12,7 @@ import java.util.function.Function;
 /**
  * Everything {@link ToolStreamFilter} can be told, immutable. Built with {@link #builder()} or read
  * from a filter's init-params ({@code chunk-size}, {@code simulate-when}, {@code chat-paths},
- * {@code max-body-bytes}, {@code max-response-bytes}).
+ * {@code max-body-bytes}, {@code max-response-bytes}, {@code heartbeat-seconds}).
  *
  * @param chunking how content and arguments are cut into deltas (default: 50 code points)
  * @param simulateWhen which {@code stream:true} chat requests are shimmed (default {@code tools})
@@ -21,13 +22,20 @@ import java.util.function.Function;
  *     a larger one is answered 413 and never reaches the downstream
  * @param maxResponseBytes largest downstream answer the filter holds for a shimmed request
  *     (default 64 MiB); a larger one is answered 502
+ * @param heartbeat how long a shimmed request may wait for the model before the filter starts
+ *     the stream and sends a {@code : keep-alive} comment, and then again after each such
+ *     interval (default 15 s; {@link Duration#ZERO} turns heartbeats off). Heartbeats keep
+ *     idle timeouts of clients and reverse proxies from cutting a long generation, and let the
+ *     container notice a client that went away. Once the stream has started, an error answer
+ *     arrives as an in-stream {@code data: {"error":…}} event followed by {@code [DONE]}.
  */
 public record ShimSettings(
         ChunkingPolicy chunking,
         SimulateWhen simulateWhen,
         List<String> chatPaths,
         long maxBodyBytes,
-        long maxResponseBytes) {
+        long maxResponseBytes,
+        Duration heartbeat) {
 
     /** The default chat path suffix, which matches {@code /v1/chat/completions} and {@code /chat/completions}. */
     public static final String DEFAULT_CHAT_PATH = "/chat/completions";
@@ -35,6 +43,8 @@ public record ShimSettings(
     public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
     /** Default {@link #maxResponseBytes()}: 64 MiB. */
     public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+    /** Default {@link #heartbeat()}: 15 seconds, well inside common 30–60 s idle timeouts. */
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
     /** Checks every setting; a bad one throws {@link ShimConfigException} naming it. */
     public ShimSettings {
@@ -55,9 +65,18 @@ public record ShimSettings(
         if (maxResponseBytes < 1 || maxResponseBytes > Integer.MAX_VALUE - 8) {
             throw new ShimConfigException("max-response-bytes must be between 1 and " + (Integer.MAX_VALUE - 8) + ", got " + maxResponseBytes);
         }
+        Objects.requireNonNull(heartbeat, "heartbeat");
+        if (heartbeat.isNegative()) {
+            throw new ShimConfigException("heartbeat-seconds must be 0 (off) or more, got " + heartbeat.toSeconds());
+        }
     }
 
-    /** The defaults: 50 code points a piece, {@code tools}, {@code /chat/completions}, 16 MiB, 64 MiB. */
+    /** Whether heartbeats are on. */
+    public boolean heartbeats() {
+        return !heartbeat.isZero();
+    }
+
+    /** The defaults: 50 code points a piece, {@code tools}, {@code /chat/completions}, 16 MiB, 64 MiB, 15 s. */
     public static ShimSettings defaults() {
         return builder().build();
     }
@@ -75,6 +94,7 @@ public record ShimSettings(
         builder.chatPaths = chatPaths;
         builder.maxBodyBytes = maxBodyBytes;
         builder.maxResponseBytes = maxResponseBytes;
+        builder.heartbeat = heartbeat;
         return builder;
     }
 
@@ -126,6 +146,10 @@ public record ShimSettings(
         if (maxResponse != null) {
             builder.maxResponseBytes(parseLong("max-response-bytes", maxResponse));
         }
+        String heartbeat = params.apply("heartbeat-seconds");
+        if (heartbeat != null) {
+            builder.heartbeat(Duration.ofSeconds(parseLong("heartbeat-seconds", heartbeat)));
+        }
         return builder.build();
     }
 
@@ -144,6 +168,7 @@ public record ShimSettings(
         private List<String> chatPaths = List.of(DEFAULT_CHAT_PATH);
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private Duration heartbeat = DEFAULT_HEARTBEAT;
 
         private Builder() {}
 
@@ -187,9 +212,15 @@ public record ShimSettings(
             return this;
         }
 
+        /** Wait before the first heartbeat and between heartbeats; {@link Duration#ZERO} for none. */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
         /** The settings, checked. */
         public ShimSettings build() {
-            return new ShimSettings(chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes);
+            return new ShimSettings(chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeat);
         }
     }
 }

@@ -32,13 +32,23 @@ final class ShimmedRequest extends ReplayedBodyRequest {
     public synchronized AsyncContext startAsync(ServletRequest request, ServletResponse response) {
         AsyncContext real = super.startAsync(request, response);
         asyncContext = new DownstreamAsyncContext(real, exchange);
-        exchange.downstreamWentAsync(real);
+        exchange.downstreamWentAsync(real, asyncContext);
         return asyncContext;
     }
 
     @Override
     public synchronized AsyncContext getAsyncContext() {
         return asyncContext != null ? asyncContext : super.getAsyncContext();
+    }
+
+    /**
+     * Answered here once the downstream went async, without asking the container: after a client
+     * error, Tomcat refuses such calls from non-container threads, and the downstream's async cycle
+     * lasts, for the downstream, until it calls {@code complete()} on its own context.
+     */
+    @Override
+    public synchronized boolean isAsyncStarted() {
+        return asyncContext != null || super.isAsyncStarted();
     }
 
     /** Whether the downstream called {@code startAsync} (so it will call {@code complete()} later). */

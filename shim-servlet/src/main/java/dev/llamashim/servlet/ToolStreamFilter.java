@@ -12,6 +12,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Makes {@code stream:true} chat requests with tools work against model servers that can only
@@ -37,6 +39,7 @@ public final class ToolStreamFilter implements Filter {
 
     private ShimSettings settings;
     private StreamSynthesizer synthesizer;
+    private ScheduledExecutorService heartbeats;
 
     /** For {@code web.xml} and other declarative use: settings come from init-params. */
     public ToolStreamFilter() {}
@@ -44,7 +47,6 @@ public final class ToolStreamFilter implements Filter {
     /** For programmatic use ({@code FilterHolder}, {@code FilterRegistrationBean}). */
     public ToolStreamFilter(ShimSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.synthesizer = new StreamSynthesizer(settings.chunking());
     }
 
     /**
@@ -56,7 +58,23 @@ public final class ToolStreamFilter implements Filter {
     public void init(FilterConfig config) {
         if (settings == null) {
             settings = ShimSettings.fromInitParams(config);
-            synthesizer = new StreamSynthesizer(settings.chunking());
+        }
+        synthesizer = new StreamSynthesizer(settings.chunking());
+        if (settings.heartbeats()) {
+            // One timer thread for all requests: it only queues a few bytes per heartbeat.
+            heartbeats = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "llamashim-heartbeat");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+    }
+
+    /** Stops the heartbeat timer. */
+    @Override
+    public void destroy() {
+        if (heartbeats != null) {
+            heartbeats.shutdownNow();
         }
     }
 
@@ -68,7 +86,7 @@ public final class ToolStreamFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        if (settings == null) {
+        if (synthesizer == null) {
             throw new ServletException("ToolStreamFilter was used before init()");
         }
         if (!(request instanceof HttpServletRequest http)
@@ -92,7 +110,7 @@ public final class ToolStreamFilter implements Filter {
             return;
         }
         http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
-        new ShimExchange(http, httpResponse, synthesizer, plan.includeUsage(), (int) settings.maxResponseBytes())
+        new ShimExchange(http, httpResponse, synthesizer, plan.includeUsage(), settings, heartbeats)
                 .run(chain, plan.upstreamBody());
     }
 

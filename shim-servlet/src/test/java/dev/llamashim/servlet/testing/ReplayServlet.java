@@ -1,6 +1,8 @@
 package dev.llamashim.servlet.testing;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -34,6 +36,7 @@ public final class ReplayServlet extends HttpServlet {
     private final transient ScheduledExecutorService timer;
     private final transient AtomicInteger inFlight = new AtomicInteger();
     private final transient AtomicInteger maxInFlight = new AtomicInteger();
+    private final transient AtomicInteger clientErrors = new AtomicInteger();
 
     private ReplayServlet(Function<RecordedRequest, Reply> route, boolean async) {
         this.route = route;
@@ -58,6 +61,11 @@ public final class ReplayServlet extends HttpServlet {
     /** The most requests it was answering at the same time. */
     public int maxInFlight() {
         return maxInFlight.get();
+    }
+
+    /** How many of its async requests it was told had failed (the client went away) while it worked. */
+    public int clientErrors() {
+        return clientErrors.get();
     }
 
     /** What it received, in arrival order. */
@@ -89,6 +97,21 @@ public final class ReplayServlet extends HttpServlet {
         }
         AsyncContext context = request.startAsync();
         context.setTimeout(0);
+        context.addListener(new AsyncListener() {
+            @Override
+            public void onError(AsyncEvent event) {
+                clientErrors.incrementAndGet();
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {}
+
+            @Override
+            public void onTimeout(AsyncEvent event) {}
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {}
+        });
         timer.schedule(() -> {
             try {
                 write(reply, (HttpServletResponse) context.getResponse());

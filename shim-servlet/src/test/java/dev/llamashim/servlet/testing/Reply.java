@@ -60,6 +60,18 @@ public record Reply(int status, List<Map.Entry<String, String>> headers, List<by
         return new Reply(status, headers, events, before, gap);
     }
 
+    /**
+     * The same reply with its body in two halves, {@code gap} apart. The second write fails if the
+     * peer has closed the connection (the first may still be taken by the OS), so a
+     * {@link FakeLlamaServer} can tell an aborted exchange from a completed one.
+     */
+    public Reply inTwoHalves(Duration gap) {
+        byte[] all = concatenated();
+        int half = all.length / 2;
+        return new Reply(status, headers, List.of(java.util.Arrays.copyOfRange(all, 0, half),
+                java.util.Arrays.copyOfRange(all, half, all.length)), before, gap);
+    }
+
     /** The body's bytes, all parts together. */
     public byte[] concatenated() {
         int size = parts.stream().mapToInt(p -> p.length).sum();

@@ -1,5 +1,7 @@
 package dev.llamashim.servlet.testing;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -7,6 +9,7 @@ import java.util.Locale;
 import org.eclipse.jetty.util.Callback;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -48,6 +51,30 @@ public final class StreamingProxyServlet extends AsyncProxyServlet.Transparent {
                 throw new IllegalStateException(e);
             }
         }
+    }
+
+    /**
+     * Aborts the upstream exchange when the client's request fails (it went away): Jetty's proxy
+     * only notices a gone client when it writes to it, which may be minutes later for a model.
+     */
+    @Override
+    protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+        clientRequest.getAsyncContext().addListener(new AsyncListener() {
+            @Override
+            public void onError(AsyncEvent event) {
+                proxyRequest.abort(event.getThrowable());
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {}
+
+            @Override
+            public void onTimeout(AsyncEvent event) {}
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {}
+        });
+        super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
     /**

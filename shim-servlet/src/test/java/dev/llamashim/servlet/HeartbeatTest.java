@@ -1,0 +1,116 @@
+package dev.llamashim.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.ChunkingPolicy;
+import dev.llamashim.core.StreamSynthesizer;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.core.testing.StreamContract;
+import dev.llamashim.servlet.testing.Downstream;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.OpenAiJava;
+import dev.llamashim.servlet.testing.Reply;
+import dev.llamashim.servlet.testing.Routes;
+import dev.llamashim.servlet.testing.ServletContainer;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Heartbeats while the model is slow: the stream starts early, stays alive, and tells when the client is gone. */
+class HeartbeatTest {
+
+    private static final Fixture TOOL_CALL = Fixture.load("new", "tool-call-nonstream");
+    private static final byte[] STREAM_WITH_TOOLS = Fixture.load("new", "tool-call-native-stream").requestBody();
+    private static final ShimSettings FAST_HEARTBEATS = ShimSettings.builder().heartbeat(Duration.ofMillis(200)).build();
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void keepAliveCommentsComeWhileTheModelWorksThenTheWholeStream(ServletContainer.Kind kind) throws Exception {
+        Reply slow = Reply.of(TOOL_CALL).after(Duration.ofMillis(900));
+        try (Downstream.Setup setup = Downstream.ASYNC.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
+            HttpResponse<byte[]> response = Http.postJson(setup.container().baseUri().resolve("/v1/chat/completions"), STREAM_WITH_TOOLS);
+
+            String body = new String(response.body(), StandardCharsets.UTF_8);
+            String synthesized = new String(new StreamSynthesizer(ChunkingPolicy.defaults())
+                    .toBytes(ChatResponse.parse(TOOL_CALL.body()), false), StandardCharsets.UTF_8);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
+            assertThat(body).startsWith(": keep-alive\n\n: keep-alive\n\n").endsWith(synthesized);
+            assertThat(body.substring(0, body.length() - synthesized.length())).matches("(: keep-alive\n\n)+");
+            StreamContract.assertConforms(response.body(), false);
+
+            assertThat(OpenAiJava.streamToolCall(setup.container().baseUri(), false).choices().get(0).message().toolCalls().orElseThrow())
+                    .hasSize(1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void anErrorAfterTheStreamStartedArrivesAsAnErrorEventThenDone(ServletContainer.Kind kind) throws Exception {
+        Fixture tooLong = Fixture.load("new", "error-prompt-too-long");
+        Reply slowError = Reply.of(tooLong).after(Duration.ofMillis(700));
+        try (Downstream.Setup setup = Downstream.ASYNC.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slowError), 16)) {
+            HttpResponse<byte[]> response = Http.postJson(setup.container().baseUri().resolve("/v1/chat/completions"), STREAM_WITH_TOOLS);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(new String(response.body(), StandardCharsets.UTF_8)).endsWith(
+                    "data: " + tooLong.bodyText().strip() + "\n\ndata: [DONE]\n\n");
+
+            assertThatThrownBy(() -> OpenAiJava.streamToolCall(setup.container().baseUri(), false))
+                    .hasMessageContaining("exceeds the available context size");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void aClientThatHangsUpIsNoticedAndTheDownstreamIsTold(ServletContainer.Kind kind) throws Exception {
+        Reply slow = Reply.of(TOOL_CALL).after(Duration.ofSeconds(4));
+        try (Downstream.Setup setup = Downstream.ASYNC.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
+            sendAndHangUp(setup);
+
+            assertThat(eventually(() -> setup.replay().clientErrors() == 1, Duration.ofSeconds(3)))
+                    .as("the downstream's AsyncListener heard onError within 3 s").isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void aClientThatHangsUpMakesTheProxyAbortTheUpstreamExchange(ServletContainer.Kind kind) throws Exception {
+        Reply slow = Reply.of(TOOL_CALL).after(Duration.ofSeconds(2)).inTwoHalves(Duration.ofMillis(300));
+        try (Downstream.Setup setup = Downstream.PROXY.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
+            sendAndHangUp(setup);
+
+            assertThat(eventually(() -> setup.upstream().failedExchanges() == 1, Duration.ofSeconds(6)))
+                    .as("the model server's answer found its connection closed by the proxy").isTrue();
+        }
+    }
+
+    private static void sendAndHangUp(Downstream.Setup setup) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", setup.container().baseUri().getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + STREAM_WITH_TOOLS.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(STREAM_WITH_TOOLS);
+            out.flush();
+            Thread.sleep(300);
+        }
+    }
+
+    private static boolean eventually(BooleanSupplier condition, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+}
