@@ -3,7 +3,6 @@ package dev.llamashim.jetty;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The launcher's arguments, parsed: what to do, which config file, and the flags that override
@@ -33,11 +32,6 @@ public record CommandLine(Action action, String configFile, Map<ConfigKey<?>, St
     /** Copies the flags. */
     public CommandLine {
         flags = Map.copyOf(flags);
-    }
-
-    /** The {@code --config} path as given. */
-    public Optional<String> configFileFlag() {
-        return Optional.ofNullable(configFile);
     }
 
     /**

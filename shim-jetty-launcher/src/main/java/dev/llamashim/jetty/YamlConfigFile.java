@@ -88,7 +88,7 @@ final class YamlConfigFile {
             if (Tag.BOOL.equals(tag)) {
                 // YAML 1.1 (as in the Python prototype's PyYAML): yes/no/on/off are booleans too.
                 String value = scalar.getValue().toLowerCase(Locale.ROOT);
-                boolean truth = value.equals("true") || value.equals("yes") || value.equals("on") || value.equals("y");
+                boolean truth = value.equals("true") || value.equals("yes") || value.equals("on");
                 return new RawValue(RawValue.Shape.BOOLEAN, Boolean.toString(truth), List.of(), source, baseDir);
             }
             if (Tag.INT.equals(tag) || Tag.FLOAT.equals(tag)) {
