@@ -18,11 +18,15 @@ final class Json {
 
     private Json() {}
 
-    /** The parser's current value (object, array or scalar) as compact JSON text. */
+    /**
+     * The parser's current value (object, array or scalar) as compact JSON text. Numbers keep
+     * their exact value: the plain copy goes through {@code double}, which turns {@code 1e400}
+     * into the string {@code "Infinity"} and {@code 0.10000000000000000000001} into {@code 0.1}.
+     */
     static RawJson copyValue(JsonParser p) throws IOException {
         StringWriter out = new StringWriter(64);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.copyCurrentStructure(p);
+            g.copyCurrentStructureExact(p);
         }
         return new RawJson(out.toString());
     }

@@ -253,6 +253,29 @@ class StreamSynthesizerTest {
     }
 
     @Test
+    void numbersInFieldsCarriedAsTheyAreKeepTheirValueAndType() throws IOException {
+        String numbers = "{\"big\":1e400,\"long_decimal\":0.10000000000000000000001,\"trailing_zero\":2.50,"
+                + "\"double\":29.619975711619915,\"huge_int\":12345678901234567890123,\"int\":-7}";
+        ChatResponse response = ChatResponse.parse("{\"id\":\"c\",\"created\":1,\"model\":\"m\",\"choices\":[{\"message\":"
+                + "{\"tool_calls\":[{\"id\":\"a\",\"function\":{\"name\":\"f\",\"arguments\":{\"x\":1.50,\"y\":1e400}}}]},"
+                + "\"logprobs\":{\"p\":-0.000000000000000000001}}],\"timings\":" + numbers + "}");
+        ObjectMapper exact = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .disable(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .build();
+
+        assertThat(exact.readTree(response.extras().get("timings").json())).isEqualTo(exact.readTree(numbers));
+        assertThat(response.extras().get("timings").json()).doesNotContain("Infinity");
+        assertThat(response.choices().get(0).message().toolCalls().get(0).arguments()).isEqualTo("{\"x\":1.50,\"y\":1E+400}");
+        assertThat(response.choices().get(0).logprobs().json()).isEqualTo("{\"p\":-1E-21}");
+        byte[] stream = WHOLE.toBytes(response, false);
+        List<SseChunk> events = SseParser.parseAll(stream);
+        JsonNode last = exact.readTree(((SseChunk.Data) events.get(events.size() - 2)).data());
+        assertThat(last.get("timings")).isEqualTo(exact.readTree(numbers));
+        assertThat(RoundTrip.accumulate(stream)).isEqualTo(RoundTrip.expected(response, false));
+    }
+
+    @Test
     void writeToLeavesTheOutputStreamOpen() throws IOException {
         boolean[] closed = {false};
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
