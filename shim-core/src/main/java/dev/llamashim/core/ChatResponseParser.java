@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a chat completion in one pass over its bytes with Jackson's streaming parser: known fields
@@ -65,8 +67,12 @@ final class ChatResponseParser {
         if (choices == null) {
             throw new ShimException("chat completion: missing \"choices\"");
         }
+        if (choices.isEmpty()) {
+            // Nothing to stream, and a stream without a choice is one no client can accumulate.
+            throw new ShimException("chat completion: \"choices\" is empty");
+        }
         return new ChatResponse(
-                id != null ? id : "chatcmpl-" + Ids.alphanumeric(24),
+                id != null && !id.isEmpty() ? id : "chatcmpl-" + Ids.alphanumeric(24),
                 created != null ? created : Instant.now().getEpochSecond(),
                 model != null ? model : "",
                 fingerprint,
@@ -78,8 +84,14 @@ final class ChatResponseParser {
     private List<Choice> choices(JsonToken value) throws IOException {
         expect(value, JsonToken.START_ARRAY, "choices");
         List<Choice> choices = new ArrayList<>();
+        Set<Integer> indices = new HashSet<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            choices.add(choice(choices.size()));
+            Choice choice = choice(choices.size());
+            if (!indices.add(choice.index())) {
+                // Clients join deltas by index: two choices with one index would merge into one.
+                throw new ShimException("choices[" + choices.size() + "]: index " + choice.index() + " is used twice");
+            }
+            choices.add(choice);
         }
         choices.sort((a, b) -> Integer.compare(a.index(), b.index()));
         return choices;
@@ -137,8 +149,15 @@ final class ChatResponseParser {
         }
         expect(value, JsonToken.START_ARRAY, path);
         List<ToolCall> calls = new ArrayList<>();
+        Set<Integer> indices = new HashSet<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            calls.add(toolCall(calls.size(), path + "[" + calls.size() + "]"));
+            String callPath = path + "[" + calls.size() + "]";
+            ToolCall call = toolCall(calls.size(), callPath);
+            if (!indices.add(call.index())) {
+                // Clients join argument pieces by index: two calls with one index would merge into one.
+                throw new ShimException(callPath + ": index " + call.index() + " is used twice");
+            }
+            calls.add(call);
         }
         return calls;
     }

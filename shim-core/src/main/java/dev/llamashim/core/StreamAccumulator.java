@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +79,7 @@ public final class StreamAccumulator {
         if (chunk == null || !chunk.isObject()) {
             throw new ShimException(where + ": expected an object");
         }
-        if (chunk.has("error")) {
+        if (chunk.hasNonNull("error")) {
             JsonNode message = chunk.path("error").path("message");
             throw new ShimException(where + ": the stream carried an error: "
                     + (message.isTextual() ? message.asText() : chunk.get("error").toString()));
@@ -170,9 +169,7 @@ public final class StreamAccumulator {
     }
 
     private static void collectExtras(JsonNode object, Set<String> known, Map<String, RawJson> into, boolean lastWins) {
-        Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : object.properties()) {
             if (!known.contains(field.getKey()) && (lastWins || !into.containsKey(field.getKey()))) {
                 into.put(field.getKey(), new RawJson(field.getValue().toString()));
             }

@@ -72,9 +72,41 @@ class ChatResponseParseTest {
 
     @Test
     void rejectsTrailingContentAfterTheObject() {
-        assertThatThrownBy(() -> ChatResponse.parse("{\"choices\":[]} {\"choices\":[]}"))
+        String one = "{\"choices\":[{\"message\":{\"content\":\"hi\"}}]}";
+        assertThatThrownBy(() -> ChatResponse.parse(one + " " + one))
                 .isInstanceOf(ShimException.class)
                 .hasMessage("chat completion: unexpected content after the JSON object");
+    }
+
+    @Test
+    void rejectsAResponseWithNoChoiceToStream() {
+        assertThatThrownBy(() -> ChatResponse.parse("{\"id\":\"x\",\"choices\":[],\"timings\":{}}"))
+                .isInstanceOf(ShimException.class)
+                .hasMessage("chat completion: \"choices\" is empty");
+    }
+
+    @Test
+    void rejectsTwoToolCallsWithOneIndexBecauseClientsWouldMergeThem() {
+        String json = "{\"choices\":[{\"message\":{\"tool_calls\":["
+                + "{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}},"
+                + "{\"index\":0,\"function\":{\"name\":\"g\",\"arguments\":\"[]\"}}]}}]}";
+        assertThatThrownBy(() -> ChatResponse.parse(json))
+                .isInstanceOf(ShimException.class)
+                .hasMessage("choices[0].message.tool_calls[1]: index 0 is used twice");
+    }
+
+    @Test
+    void rejectsTwoChoicesWithOneIndex() {
+        String json = "{\"choices\":[{\"index\":1,\"message\":{\"content\":\"a\"}},{\"index\":1,\"message\":{\"content\":\"b\"}}]}";
+        assertThatThrownBy(() -> ChatResponse.parse(json))
+                .isInstanceOf(ShimException.class)
+                .hasMessage("choices[1]: index 1 is used twice");
+    }
+
+    @Test
+    void anEmptyCompletionIdIsReplacedLikeAMissingOne() {
+        ChatResponse response = ChatResponse.parse("{\"id\":\"\",\"choices\":[{\"message\":{\"content\":\"hi\"}}]}");
+        assertThat(response.id()).matches("chatcmpl-[A-Za-z0-9]{24}");
     }
 
     @Test

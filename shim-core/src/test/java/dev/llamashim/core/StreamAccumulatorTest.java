@@ -77,6 +77,16 @@ class StreamAccumulatorTest {
     }
 
     @Test
+    void aNullErrorFieldIsNoErrorButAnExtra() {
+        StreamAccumulator accumulator = new StreamAccumulator();
+        accumulator.acceptJson(chunk("{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"stop\"}")
+                .replaceFirst("\\{", "{\"error\":null,"));
+
+        assertThat(accumulator.toResponse().extras()).containsEntry("error", new RawJson("null"));
+        assertThat(accumulator.toResponse().choices().get(0).message().content()).isEqualTo("a");
+    }
+
+    @Test
     void rejectsChunksThatAreNotObjects() {
         assertThatThrownBy(() -> new StreamAccumulator().acceptJson("[1]"))
                 .isInstanceOf(ShimException.class)

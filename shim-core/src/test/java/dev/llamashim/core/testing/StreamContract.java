@@ -263,7 +263,7 @@ public final class StreamContract {
                 out.add(at + "is not a JSON object: " + abbreviate(event.data));
                 return null;
             }
-            if (node.has("error")) {
+            if (node.hasNonNull("error")) {
                 JsonNode message = node.path("error").path("message");
                 out.add(at + "is an error event: " + (message.isTextual() ? message.asText() : node.get("error").toString()));
                 return null;
