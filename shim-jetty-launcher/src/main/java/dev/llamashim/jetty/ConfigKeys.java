@@ -64,7 +64,7 @@ public final class ConfigKeys {
      */
     public static final ConfigKey<Duration> REQUEST_TIMEOUT = new ConfigKey<>(
             "request_timeout", "a number of seconds greater than 0, such as 600 or 2.5",
-            Duration.ofSeconds(600), ConfigKeys::seconds, timeout -> !timeout.isNegative() && !timeout.isZero(),
+            Duration.ofSeconds(600), raw -> seconds(raw, "0.001"), timeout -> !timeout.isNegative() && !timeout.isZero(),
             LauncherConfig::requestTimeout, LauncherConfig.Builder::requestTimeout, ConfigKeys::printSeconds);
 
     /** Root log level. */
@@ -97,10 +97,19 @@ public final class ConfigKeys {
             ShimSettings.DEFAULT_MAX_RESPONSE_BYTES, raw -> wholeNumber(raw, 1, MAX_BYTES), bytes -> bytes >= 1 && bytes <= MAX_BYTES,
             LauncherConfig::maxResponseBytes, LauncherConfig.Builder::maxResponseBytes, String::valueOf);
 
+    /**
+     * Seconds a shimmed request may wait for the model before the stream starts with
+     * {@code : keep-alive} comments, repeated each interval; 0 turns heartbeats off.
+     */
+    public static final ConfigKey<Duration> HEARTBEAT_SECONDS = new ConfigKey<>(
+            "heartbeat_seconds", "0 (off) or a number of seconds, such as 15 or 2.5",
+            ShimSettings.DEFAULT_HEARTBEAT, raw -> seconds(raw, "0"), beat -> !beat.isNegative(),
+            LauncherConfig::heartbeatSeconds, LauncherConfig.Builder::heartbeatSeconds, ConfigKeys::printSeconds);
+
     /** All keys, in the order {@code --help}, {@code --check-config} and {@code config.yaml.example} list them. */
     public static final List<ConfigKey<?>> ALL = List.of(
             LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
-            SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES);
+            SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS);
 
     private ConfigKeys() {}
 
@@ -142,7 +151,7 @@ public final class ConfigKeys {
         return value;
     }
 
-    private static Duration seconds(RawValue raw) {
+    private static Duration seconds(RawValue raw, String least) {
         if (raw.shape() != RawValue.Shape.TEXT && raw.shape() != RawValue.Shape.NUMBER) {
             throw raw.wrong();
         }
@@ -153,8 +162,8 @@ public final class ConfigKeys {
             throw raw.wrong();
         }
         // A millisecond is the finest the HTTP client's timeouts go; a day is far past any sane wait.
-        if (seconds.compareTo(new BigDecimal("0.001")) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
-            throw new IllegalArgumentException("got " + raw.describe() + " (at least 0.001, at most 86400)");
+        if (seconds.compareTo(new BigDecimal(least)) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+            throw new IllegalArgumentException("got " + raw.describe() + " (at least " + least + ", at most 86400)");
         }
         return Duration.ofMillis(seconds.movePointRight(3).longValue());
     }

@@ -22,6 +22,7 @@ import java.util.List;
  * @param chatPaths {@code chat_paths}
  * @param maxBodyBytes {@code max_body_bytes}
  * @param maxResponseBytes {@code max_response_bytes}
+ * @param heartbeatSeconds {@code heartbeat_seconds}; {@link Duration#ZERO} for none
  */
 public record LauncherConfig(
         String listenHost,
@@ -34,7 +35,8 @@ public record LauncherConfig(
         SimulateWhen simulateWhen,
         List<String> chatPaths,
         long maxBodyBytes,
-        long maxResponseBytes) {
+        long maxResponseBytes,
+        Duration heartbeatSeconds) {
 
     /** Checks every value; a bad one throws {@link LauncherException} (exit code 2) naming its key. */
     public LauncherConfig {
@@ -49,6 +51,7 @@ public record LauncherConfig(
         chatPaths = List.copyOf(ConfigKeys.CHAT_PATHS.check(chatPaths));
         ConfigKeys.MAX_BODY_BYTES.check(maxBodyBytes);
         ConfigKeys.MAX_RESPONSE_BYTES.check(maxResponseBytes);
+        ConfigKeys.HEARTBEAT_SECONDS.check(heartbeatSeconds);
     }
 
     /** Every key at its default: listen on 127.0.0.1:8066, forward to http://127.0.0.1:8080. */
@@ -67,7 +70,7 @@ public record LauncherConfig(
                 .listenHost(listenHost).proxyPort(proxyPort).targetUrl(targetUrl).verifySsl(verifySsl)
                 .streamingChunkSize(streamingChunkSize).requestTimeout(requestTimeout).logLevel(logLevel)
                 .simulateWhen(simulateWhen).chatPaths(chatPaths).maxBodyBytes(maxBodyBytes)
-                .maxResponseBytes(maxResponseBytes);
+                .maxResponseBytes(maxResponseBytes).heartbeatSeconds(heartbeatSeconds);
     }
 
     /** The part of this configuration that {@link dev.llamashim.servlet.ToolStreamFilter} takes. */
@@ -79,6 +82,7 @@ public record LauncherConfig(
                     .chatPaths(chatPaths)
                     .maxBodyBytes(maxBodyBytes)
                     .maxResponseBytes(maxResponseBytes)
+                    .heartbeat(heartbeatSeconds)
                     .build();
         } catch (ShimConfigException e) {
             throw LauncherException.config(e.getMessage(), e);
@@ -98,6 +102,7 @@ public record LauncherConfig(
         private List<String> chatPaths = ConfigKeys.CHAT_PATHS.defaultValue();
         private long maxBodyBytes = ConfigKeys.MAX_BODY_BYTES.defaultValue();
         private long maxResponseBytes = ConfigKeys.MAX_RESPONSE_BYTES.defaultValue();
+        private Duration heartbeatSeconds = ConfigKeys.HEARTBEAT_SECONDS.defaultValue();
 
         private Builder() {}
 
@@ -167,10 +172,16 @@ public record LauncherConfig(
             return this;
         }
 
+        /** {@code heartbeat_seconds}; {@link Duration#ZERO} for none. */
+        public Builder heartbeatSeconds(Duration heartbeatSeconds) {
+            this.heartbeatSeconds = heartbeatSeconds;
+            return this;
+        }
+
         /** The configuration, checked. */
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
-                    logLevel, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes);
+                    logLevel, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds);
         }
     }
 }

@@ -7,9 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies {@code log_level} to logback: the root logger gets it, Jetty's loggers get it but never
- * below WARN. Jetty at DEBUG would print every proxied header ({@code Authorization} included) and
- * at INFO its own start banner; to see those anyway, configure logback yourself.
+ * Applies {@code log_level} to logback: the root logger gets it, Jetty's loggers and the JDK's own
+ * ({@code jdk.*}, which reach logback through System.Logger) get it but never below WARN. Jetty at
+ * DEBUG would print every proxied header ({@code Authorization} included), the JDK HTTP client
+ * every URL with its query, and Jetty at INFO its own start banner; to see those anyway,
+ * configure logback yourself.
  */
 final class LogLevels {
 
@@ -20,6 +22,9 @@ final class LogLevels {
      * name check) in its own words; the launcher says it once, in the config's words.
      */
     static final String JETTY_TLS_CONFIG = "org.eclipse.jetty.util.ssl.SslContextFactory.config";
+
+    /** The JDK's platform loggers (its HTTP client logs URLs, query strings included, at DEBUG). */
+    static final String JDK = "jdk";
 
     private static final Logger LOG = LoggerFactory.getLogger(LogLevels.class);
 
@@ -35,7 +40,9 @@ final class LogLevels {
         }
         Level logback = toLogback(level);
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(logback);
-        context.getLogger(JETTY).setLevel(logback.isGreaterOrEqual(Level.WARN) ? logback : Level.WARN);
+        Level atLeastWarn = logback.isGreaterOrEqual(Level.WARN) ? logback : Level.WARN;
+        context.getLogger(JETTY).setLevel(atLeastWarn);
+        context.getLogger(JDK).setLevel(atLeastWarn);
         context.getLogger(JETTY_TLS_CONFIG).setLevel(Level.ERROR);
     }
 

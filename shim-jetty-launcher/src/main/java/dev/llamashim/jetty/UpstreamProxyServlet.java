@@ -1,6 +1,8 @@
 package dev.llamashim.jetty;
 
 import dev.llamashim.servlet.OpenAiError;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -110,6 +112,9 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         clientRequest.setAttribute(UPSTREAM_START_ATTRIBUTE, System.nanoTime());
         // The path only: a query string may carry an API key.
         LOG.debug("forwarding {} {} to {}", clientRequest.getMethod(), clientRequest.getRequestURI(), targetBase);
+        // Jetty's proxy hears of a gone client only when it writes to it; for a shimmed request
+        // the filter finds out first (a failed heartbeat) and reports it here.
+        clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(proxyRequest));
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -191,6 +196,29 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
             if (clientRequest.isAsyncStarted()) {
                 clientRequest.getAsyncContext().complete();
             }
+        }
+    }
+
+    /** Aborts the upstream exchange when the client's request fails, so the model stops working for nobody. */
+    private record AbortUpstreamOnClientError(Request proxyRequest) implements AsyncListener {
+        @Override
+        public void onError(AsyncEvent event) {
+            proxyRequest.abort(event.getThrowable());
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            // The exchange ended normally.
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // The async context never times out here (timeout 0); request_timeout is the client's idle timeout.
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // Registered once per exchange.
         }
     }
 

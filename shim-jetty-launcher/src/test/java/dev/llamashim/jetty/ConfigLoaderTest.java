@@ -106,13 +106,14 @@ class ConfigLoaderTest {
                 "LLAMASHIM_SIMULATE_WHEN", "always",
                 "LLAMASHIM_CHAT_PATHS", "/chat/completions, /v1/chat",
                 "LLAMASHIM_MAX_BODY_BYTES", "1000",
-                "LLAMASHIM_MAX_RESPONSE_BYTES", "2000");
+                "LLAMASHIM_MAX_RESPONSE_BYTES", "2000",
+                "LLAMASHIM_HEARTBEAT_SECONDS", "0");
 
         LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0"}, env, dir).config();
 
         assertThat(config).isEqualTo(new LauncherConfig("0.0.0.0", 0, URI.create("https://models.example:8443/llama"),
                 TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, SimulateWhen.ALWAYS,
-                List.of("/chat/completions", "/v1/chat"), 1000, 2000));
+                List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO));
     }
 
     @Test
