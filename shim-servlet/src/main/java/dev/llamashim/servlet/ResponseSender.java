@@ -2,37 +2,29 @@ package dev.llamashim.servlet;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
-/**
- * Writes a {@link ShimAnswer} to the client with non-blocking output, then completes the request's
- * async context. No thread waits for a slow client: the container calls back when it can write.
- */
-final class ResponseSender implements WriteListener {
+/** Puts a {@link ShimAnswer}, or the start of an event stream, on the wire. */
+final class ResponseSender {
 
     private static final System.Logger LOG = System.getLogger(ResponseSender.class.getName());
+    private static final Consumer<Throwable> NOBODY_TO_TELL = failure -> { };
 
-    private final AsyncContext async;
-    private final HttpServletResponse response;
-    private final ShimAnswer answer;
-    private final AtomicBoolean completed = new AtomicBoolean();
-    private ServletOutputStream output;
-    private boolean written;
+    private ResponseSender() {}
 
-    private ResponseSender(AsyncContext async, HttpServletResponse response, ShimAnswer answer) {
-        this.async = async;
-        this.response = response;
-        this.answer = answer;
-    }
-
-    /** Sets status and headers, and starts writing the body when the container is ready. */
+    /** Sets status and headers, writes the body with non-blocking output, then completes {@code async}. */
     static void send(AsyncContext async, HttpServletResponse response, ShimAnswer answer) {
-        new ResponseSender(async, response, answer).start();
+        try {
+            writeHead(response, answer);
+            NonBlockingWriter.open(async, response, NOBODY_TO_TELL).close(answer.body(), 0, answer.length());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not start writing the answer", e);
+            NonBlockingWriter.completeQuietly(async);
+        }
     }
 
     /**
@@ -51,6 +43,17 @@ final class ResponseSender implements WriteListener {
         out.flush();
     }
 
+    /** Commits a {@code 200 text/event-stream} response whose events come later (heartbeats first). */
+    static NonBlockingWriter startStream(AsyncContext async, HttpServletResponse response, Consumer<Throwable> onFailure)
+            throws IOException {
+        response.setStatus(HttpServletResponse.SC_OK);
+        for (Map.Entry<String, String> header : ShimAnswer.STREAM_HEADERS) {
+            response.setHeader(header.getKey(), header.getValue());
+        }
+        response.setContentType(ShimAnswer.EVENT_STREAM);
+        return NonBlockingWriter.open(async, response, onFailure);
+    }
+
     private static void writeHead(HttpServletResponse response, ShimAnswer answer) {
         response.setStatus(answer.status());
         for (Map.Entry<String, String> header : answer.headers()) {
@@ -61,45 +64,6 @@ final class ResponseSender implements WriteListener {
         }
         if (!answer.stream()) {
             response.setContentLength(answer.length());
-        }
-    }
-
-    private void start() {
-        try {
-            writeHead(response, answer);
-            output = response.getOutputStream();
-            output.setWriteListener(this);
-        } catch (IOException | RuntimeException e) {
-            onError(e);
-        }
-    }
-
-    @Override
-    public void onWritePossible() throws IOException {
-        if (!written) {
-            written = true;
-            output.write(answer.body(), 0, answer.length());
-        }
-        if (output.isReady()) {
-            complete();
-        }
-    }
-
-    @Override
-    public void onError(Throwable failure) {
-        // Almost always the client going away mid-write; nothing more can reach it.
-        LOG.log(System.Logger.Level.DEBUG, "writing the answer failed", failure);
-        complete();
-    }
-
-    private void complete() {
-        if (completed.compareAndSet(false, true)) {
-            try {
-                async.complete();
-            } catch (IllegalStateException e) {
-                // The container already ended the request (client gone, timeout): nothing to do.
-                LOG.log(System.Logger.Level.DEBUG, "request already completed", e);
-            }
         }
     }
 }

@@ -38,7 +38,7 @@ final class ShimExchange implements AsyncListener {
     private volatile AsyncContext async;
     private volatile DownstreamAsyncContext downstreamContext;
     private volatile boolean clientGone;
-    private EventStreamWriter stream;
+    private NonBlockingWriter stream;
     private ScheduledFuture<?> nextHeartbeat;
 
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
@@ -81,7 +81,7 @@ final class ShimExchange implements AsyncListener {
             return;
         }
         if (clientGone) {
-            completeQuietly();
+            NonBlockingWriter.completeQuietly(async);
             return;
         }
         ShimAnswer answer = answer();
@@ -90,7 +90,8 @@ final class ShimExchange implements AsyncListener {
                 nextHeartbeat.cancel(false);
             }
             if (stream != null) {
-                stream.close(answer.asEvents());
+                byte[] events = answer.asEvents();
+                stream.close(events, 0, events.length);
                 return;
             }
         }
@@ -112,7 +113,7 @@ final class ShimExchange implements AsyncListener {
             }
             try {
                 if (stream == null) {
-                    stream = EventStreamWriter.start(async, response, this::clientFailed);
+                    stream = ResponseSender.startStream(async, response, this::clientFailed);
                 }
             } catch (IOException | RuntimeException e) {
                 clientFailed(e);
@@ -130,15 +131,7 @@ final class ShimExchange implements AsyncListener {
         if (downstream != null) {
             downstream.clientFailed(failure);
         }
-        completeQuietly();
-    }
-
-    private void completeQuietly() {
-        try {
-            async.complete();
-        } catch (IllegalStateException e) {
-            // The container already ended the request (it reported the error itself): nothing left to do.
-        }
+        NonBlockingWriter.completeQuietly(async);
     }
 
     @Override
@@ -155,7 +148,8 @@ final class ShimExchange implements AsyncListener {
                     "upstream_timeout", "upstream_timeout"));
             synchronized (this) {
                 if (stream != null) {
-                    stream.close(timeout.asEvents());
+                    byte[] events = timeout.asEvents();
+                    stream.close(events, 0, events.length);
                     return;
                 }
             }
