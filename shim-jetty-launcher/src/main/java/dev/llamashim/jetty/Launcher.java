@@ -49,6 +49,20 @@ public final class Launcher {
      *     exit code 2 when the configuration is inconsistent
      */
     public static RunningLauncher start(LauncherConfig config) {
+        return start(config, true);
+    }
+
+    /**
+     * Starts the same server without {@link ToolStreamFilter}: a plain Jetty async proxy to
+     * {@code target_url}. It is the baseline the benchmarks measure the shim against.
+     *
+     * @throws LauncherException as {@link #start(LauncherConfig)}
+     */
+    public static RunningLauncher startPlainProxy(LauncherConfig config) {
+        return start(config, false);
+    }
+
+    private static RunningLauncher start(LauncherConfig config, boolean shim) {
         LogLevels.apply(config.logLevel());
         SslContextFactory.Client tls = UpstreamTls.clientFactory(config.verifySsl());
 
@@ -66,7 +80,7 @@ public final class Launcher {
         connector.setIdleTimeout(config.requestTimeout().plus(CLIENT_IDLE_MARGIN).toMillis());
         server.addConnector(connector);
 
-        server.setHandler(new GracefulHandler(new AccessLogHandler(servletContext(config, tls))));
+        server.setHandler(new GracefulHandler(new AccessLogHandler(servletContext(config, tls, shim))));
 
         try {
             server.start();
@@ -87,7 +101,7 @@ public final class Launcher {
         return running;
     }
 
-    private static ServletContextHandler servletContext(LauncherConfig config, SslContextFactory.Client tls) {
+    private static ServletContextHandler servletContext(LauncherConfig config, SslContextFactory.Client tls, boolean withShim) {
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
         context.setContextPath("/");
         context.getServletHandler().setStartWithUnavailable(false);
@@ -99,6 +113,9 @@ public final class Launcher {
         upstream.setInitOrder(0);
         context.addServlet(upstream, "/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), HealthServlet.PATH);
+        if (!withShim) {
+            return context;
+        }
 
         FilterHolder shim = new FilterHolder(new ToolStreamFilter(config.shimSettings()));
         shim.setName(SHIM_FILTER);
