@@ -2,11 +2,12 @@ package dev.llamashim.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llamashim.jetty.testing.Eventually;
-import dev.llamashim.jetty.testing.FakeLlamaServer;
-import dev.llamashim.jetty.testing.Fixture;
-import dev.llamashim.jetty.testing.Http;
+import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.jetty.testing.LogCapture;
+import dev.llamashim.servlet.testing.Eventually;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.Reply;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -27,8 +28,8 @@ class AccessLogTest {
     @BeforeEach
     void start() throws Exception {
         upstream = FakeLlamaServer.start();
-        upstream.replay("GET", "/v1/models", Fixture.load("new", "models"));
-        upstream.replay("POST", "/v1/chat/completions", Fixture.load("new", "tool-call-nonstream"));
+        upstream.route("GET", "/v1/models", Reply.of(Fixture.load("new", "models")));
+        upstream.route("POST", "/v1/chat/completions", Reply.of(Fixture.load("new", "tool-call-nonstream")));
         log = LogCapture.start();
     }
 
@@ -41,9 +42,9 @@ class AccessLogTest {
     @Test
     void eachRequestGetsOneLineWithMethodPathShimmedStatusAndTimes() throws Exception {
         try (RunningLauncher launcher = start(LogLevel.INFO)) {
-            Http.get(launcher.uri().resolve("/v1/models?limit=1"));
-            Http.postJson(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
-            Http.get(launcher.uri().resolve("/llamashim/health"));
+            Http.getText(launcher.uri().resolve("/v1/models?limit=1"));
+            Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
+            Http.getText(launcher.uri().resolve("/llamashim/health"));
 
             List<String> lines = accessLines(3);
             assertThat(lines.get(0)).matches("GET /v1/models shimmed=false status=200 upstream_ms=\\d+ total_ms=\\d+");
@@ -58,10 +59,10 @@ class AccessLogTest {
         String[] headers = {"Authorization", "Bearer " + secrets[0], "X-Api-Key", secrets[1], "Proxy-Authorization",
                 "Basic " + secrets[3]};
         try (RunningLauncher launcher = start(LogLevel.DEBUG)) {
-            HttpResponse<String> models = Http.get(launcher.uri().resolve("/v1/models?api_key=" + secrets[2]), headers);
-            HttpResponse<String> shimmed = Http.postJson(launcher.uri().resolve("/v1/chat/completions?key=" + secrets[2]),
+            HttpResponse<String> models = Http.getText(launcher.uri().resolve("/v1/models?api_key=" + secrets[2]), headers);
+            HttpResponse<String> shimmed = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions?key=" + secrets[2]),
                     TOOLS_REQUEST, headers);
-            HttpResponse<String> missing = Http.get(launcher.uri().resolve("/v1/nothing-here?key=" + secrets[2]), headers);
+            HttpResponse<String> missing = Http.getText(launcher.uri().resolve("/v1/nothing-here?key=" + secrets[2]), headers);
 
             assertThat(models.statusCode()).isEqualTo(200);
             assertThat(shimmed.statusCode()).isEqualTo(200);
@@ -79,7 +80,7 @@ class AccessLogTest {
     @Test
     void logLevelWarningSilencesTheRequestLines() throws Exception {
         try (RunningLauncher launcher = start(LogLevel.WARN)) {
-            Http.get(launcher.uri().resolve("/v1/models"));
+            Http.getText(launcher.uri().resolve("/v1/models"));
         }
         assertThat(log.messagesOf(AccessLogHandler.LOGGER_NAME)).isEmpty();
         assertThat(log.lines()).allSatisfy(line -> assertThat(line).startsWith("WARN"));
@@ -93,6 +94,6 @@ class AccessLogTest {
     }
 
     private RunningLauncher start(LogLevel level) {
-        return Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.uri()).logLevel(level).build());
+        return Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri()).logLevel(level).build());
     }
 }

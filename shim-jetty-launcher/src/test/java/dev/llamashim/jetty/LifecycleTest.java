@@ -3,20 +3,22 @@ package dev.llamashim.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.llamashim.jetty.testing.FakeLlamaServer;
-import dev.llamashim.jetty.testing.Fixture;
-import dev.llamashim.jetty.testing.Http;
+import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.jetty.testing.LogCapture;
-import java.io.IOException;
+import dev.llamashim.servlet.testing.Eventually;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.Reply;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,7 +36,7 @@ class LifecycleTest {
     @BeforeEach
     void startUpstream() throws Exception {
         upstream = FakeLlamaServer.start();
-        upstream.replay("GET", "/v1/models", Fixture.load("new", "models"));
+        upstream.route("GET", "/v1/models", Reply.of(Fixture.load("new", "models")));
     }
 
     @AfterEach
@@ -45,14 +47,14 @@ class LifecycleTest {
     @Test
     void portZeroPicksAFreePortAndTheStartLineNamesItTheTargetAndTheMode() throws Exception {
         try (LogCapture log = LogCapture.start();
-                RunningLauncher launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.uri()).build())) {
+                RunningLauncher launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri()).build())) {
             assertThat(launcher.port()).isPositive();
             assertThat(launcher.uri().toString()).isEqualTo("http://127.0.0.1:" + launcher.port());
             assertThat(log.messagesOf(Launcher.class.getName())).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("llamashim " + Version.current() + " listening on http://127.0.0.1:" + launcher.port()
-                            + ", forwarding to " + upstream.uri())
+                            + ", forwarding to " + upstream.baseUri())
                     .contains("simulate_when=tools", "request_timeout=600 s", "verify_ssl=true"));
-            assertThat(Http.get(launcher.uri().resolve("/v1/models")).statusCode()).isEqualTo(200);
+            assertThat(Http.getText(launcher.uri().resolve("/v1/models")).statusCode()).isEqualTo(200);
         }
     }
 
@@ -65,7 +67,7 @@ class LifecycleTest {
         EffectiveConfig effective = ConfigLoader.load(new String[] {"--proxy-port", "0"}, Map.of(), dir);
 
         try (RunningLauncher launcher = Launcher.start(effective.config())) {
-            HttpResponse<String> health = Http.get(launcher.uri().resolve("/llamashim/health"));
+            HttpResponse<String> health = Http.getText(launcher.uri().resolve("/llamashim/health"));
 
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(launcher.config().targetUrl().toString()).isEqualTo("http://localhost:8080");
@@ -75,7 +77,7 @@ class LifecycleTest {
     @Test
     void aPortInUseIsAStartFailureWithExitCodeOne() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
-            LauncherConfig config = LauncherConfig.builder().proxyPort(taken.getLocalPort()).targetUrl(upstream.uri()).build();
+            LauncherConfig config = LauncherConfig.builder().proxyPort(taken.getLocalPort()).targetUrl(upstream.baseUri()).build();
 
             assertThatThrownBy(() -> Launcher.start(config))
                     .isInstanceOf(LauncherException.class)
@@ -86,24 +88,19 @@ class LifecycleTest {
 
     @Test
     void stoppingLetsARequestInFlightFinishAndRefusesNewOnes() throws Exception {
-        CountDownLatch received = new CountDownLatch(1);
-        upstream.route("GET", "/slow", (request, response, callback) -> {
-            received.countDown();
-            Thread.sleep(2_000);
-            Fixture.load("new", "models").writeTo(response, callback);
-        });
-        RunningLauncher launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.uri()).build());
+        upstream.route("GET", "/slow", Reply.of(Fixture.load("new", "models")).after(Duration.ofSeconds(2)));
+        RunningLauncher launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri()).build());
         CompletableFuture<HttpResponse<String>> inFlight = Http.client().sendAsync(
                 java.net.http.HttpRequest.newBuilder(launcher.uri().resolve("/slow")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
+        Eventually.await("the upstream to receive the request", Duration.ofSeconds(5), () -> upstream.requests().size() == 1);
 
         launcher.close();
 
         HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(Fixture.load("new", "models").bodyText());
-        assertThatThrownBy(() -> Http.get(launcher.uri().resolve("/llamashim/health"))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> Http.getText(launcher.uri().resolve("/llamashim/health"))).isInstanceOf(UncheckedIOException.class);
         launcher.close();
     }
 }

@@ -2,9 +2,10 @@ package dev.llamashim.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llamashim.jetty.testing.FakeLlamaServer;
-import dev.llamashim.jetty.testing.Fixture;
-import dev.llamashim.jetty.testing.Http;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.Reply;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -38,7 +39,7 @@ class LlamashimJarIT {
     @BeforeEach
     void startUpstream() throws Exception {
         upstream = FakeLlamaServer.start();
-        upstream.replay("GET", "/v1/models", Fixture.load("new", "models"));
+        upstream.route("GET", "/v1/models", Reply.of(Fixture.load("new", "models")));
     }
 
     @AfterEach
@@ -51,11 +52,11 @@ class LlamashimJarIT {
 
     @Test
     void startsOnAFreePortAnswersHealthForwardsAndStopsGracefullyOnSigterm() throws Exception {
-        process = launch("--proxy-port", "0", "--target-url", upstream.uri().toString());
+        process = launch("--proxy-port", "0", "--target-url", upstream.baseUri().toString());
 
         URI base = awaitListening();
-        HttpResponse<String> health = Http.get(base.resolve("/llamashim/health"));
-        HttpResponse<String> models = Http.get(base.resolve("/v1/models"));
+        HttpResponse<String> health = Http.getText(base.resolve("/llamashim/health"));
+        HttpResponse<String> models = Http.getText(base.resolve("/v1/models"));
 
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}");

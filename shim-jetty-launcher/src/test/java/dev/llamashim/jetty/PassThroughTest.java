@@ -2,10 +2,11 @@ package dev.llamashim.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llamashim.jetty.testing.FakeLlamaServer;
-import dev.llamashim.jetty.testing.Fixture;
-import dev.llamashim.jetty.testing.Http;
-import dev.llamashim.jetty.testing.RecordedRequest;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.RecordedRequest;
+import dev.llamashim.servlet.testing.Reply;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -33,7 +34,7 @@ class PassThroughTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeLlamaServer.start();
-        launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.uri()).build());
+        launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri()).build());
     }
 
     @AfterAll
@@ -50,9 +51,9 @@ class PassThroughTest {
     @Test
     void getModelsComesBackByteForByteWithItsStatusAndContentType() throws Exception {
         Fixture models = Fixture.load("new", "models");
-        upstream.replay("GET", "/v1/models", models);
+        upstream.route("GET", "/v1/models", Reply.of(models));
 
-        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+        HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(models.bodyText());
@@ -60,20 +61,20 @@ class PassThroughTest {
         assertThat(response.headers().firstValue("Content-Type").orElseThrow().replace(" ", ""))
                 .isEqualToIgnoringCase("application/json;charset=utf-8");
         assertThat(response.headers().firstValue("Server")).contains("llama.cpp");
-        assertThat(upstream.onlyRequest().pathQuery()).isEqualTo("/v1/models");
+        assertThat(upstream.onlyRequest().path()).isEqualTo("/v1/models");
     }
 
     @Test
     void pathAndQueryAreKeptHostIsRewrittenAndForwardingHeadersAdded() throws Exception {
-        upstream.replay("GET", "/v1/models", Fixture.load("old", "models"));
+        upstream.route("GET", "/v1/models", Reply.of(Fixture.load("old", "models")));
 
-        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models?limit=5&name=a%20b"),
+        HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models?limit=5&name=a%20b"),
                 "X-Forwarded-For", "10.1.2.3", "Authorization", "Bearer sk-upstream-key");
 
         assertThat(response.statusCode()).isEqualTo(200);
         RecordedRequest received = upstream.onlyRequest();
-        assertThat(received.pathQuery()).isEqualTo("/v1/models?limit=5&name=a%20b");
-        assertThat(received.header("Host")).isEqualTo("127.0.0.1:" + upstream.uri().getPort());
+        assertThat(received.path()).isEqualTo("/v1/models?limit=5&name=a%20b");
+        assertThat(received.header("Host")).isEqualTo("127.0.0.1:" + upstream.baseUri().getPort());
         assertThat(received.header("X-Forwarded-For")).isEqualTo("10.1.2.3, 127.0.0.1");
         assertThat(received.header("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(received.header("X-Forwarded-Host")).isEqualTo("127.0.0.1:" + launcher.port());
@@ -83,14 +84,14 @@ class PassThroughTest {
 
     @Test
     void aPathInTargetUrlPrefixesEveryForwardedPath() throws Exception {
-        upstream.replay("GET", "/llama/v1/models", Fixture.load("new", "models"));
+        upstream.route("GET", "/llama/v1/models", Reply.of(Fixture.load("new", "models")));
 
         try (RunningLauncher prefixed = Launcher.start(LauncherConfig.builder().proxyPort(0)
-                .targetUrl(URI.create(upstream.uri() + "/llama")).build())) {
-            HttpResponse<String> response = Http.get(prefixed.uri().resolve("/v1/models?x=1"));
+                .targetUrl(URI.create(upstream.baseUri() + "/llama")).build())) {
+            HttpResponse<String> response = Http.getText(prefixed.uri().resolve("/v1/models?x=1"));
 
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(upstream.onlyRequest().pathQuery()).isEqualTo("/llama/v1/models?x=1");
+            assertThat(upstream.onlyRequest().path()).isEqualTo("/llama/v1/models?x=1");
         }
     }
 
@@ -98,13 +99,10 @@ class PassThroughTest {
     void postEmbeddingsIsForwardedWithItsBodyAndAnswered() throws Exception {
         String answer = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.25,-0.5]}],"
                 + "\"model\":\"tiny.gguf\",\"usage\":{\"prompt_tokens\":2,\"total_tokens\":2}}";
-        upstream.route("POST", "/v1/embeddings", (request, response, callback) -> {
-            response.getHeaders().put("Content-Type", "application/json; charset=utf-8");
-            response.write(true, ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)), callback);
-        });
+        upstream.route("POST", "/v1/embeddings", Reply.json(200, answer));
         String body = "{\"model\":\"tiny\",\"input\":\"hello world\"}";
 
-        HttpResponse<String> response = Http.postJson(launcher.uri().resolve("/v1/embeddings"), body);
+        HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/embeddings"), body);
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(answer);
@@ -115,9 +113,9 @@ class PassThroughTest {
     @Test
     void upstreamErrorsComeBackAsTheyCame() throws Exception {
         Fixture notFound = Fixture.load("new", "error-unknown-path");
-        upstream.replay("GET", "/v1/does-not-exist", notFound);
+        upstream.route("GET", "/v1/does-not-exist", Reply.of(notFound));
 
-        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/does-not-exist"));
+        HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/does-not-exist"));
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.body()).isEqualTo(notFound.bodyText());
@@ -144,7 +142,8 @@ class PassThroughTest {
         });
 
         HttpResponse<InputStream> response = Http.client().send(
-                Http.jsonPost(launcher.uri().resolve("/completion"), "{\"prompt\":\"hi\",\"stream\":true}"),
+                Http.jsonPost(launcher.uri().resolve("/completion"),
+                        "{\"prompt\":\"hi\",\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
                 HttpResponse.BodyHandlers.ofInputStream());
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -172,10 +171,10 @@ class PassThroughTest {
     @Test
     void plainChatStreamingWithoutToolsIsNotShimmedButStreamedNatively() throws Exception {
         Fixture stream = Fixture.load("new", "content-native-stream");
-        upstream.replay("POST", "/v1/chat/completions", stream);
+        upstream.route("POST", "/v1/chat/completions", Reply.of(stream));
         String body = "{\"model\":\"tiny\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
-        HttpResponse<String> response = Http.postJson(launcher.uri().resolve("/v1/chat/completions"), body);
+        HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"), body);
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(stream.bodyText());
@@ -184,7 +183,7 @@ class PassThroughTest {
 
     @Test
     void healthAnswersWithoutCallingTheUpstream() throws Exception {
-        HttpResponse<String> response = Http.get(launcher.uri().resolve("/llamashim/health"));
+        HttpResponse<String> response = Http.getText(launcher.uri().resolve("/llamashim/health"));
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("{\"status\":\"ok\"}");

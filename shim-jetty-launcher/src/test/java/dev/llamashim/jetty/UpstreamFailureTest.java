@@ -3,10 +3,11 @@ package dev.llamashim.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.llamashim.jetty.testing.Eventually;
-import dev.llamashim.jetty.testing.FakeLlamaServer;
-import dev.llamashim.jetty.testing.Fixture;
-import dev.llamashim.jetty.testing.Http;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.servlet.testing.Eventually;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.Reply;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,14 +52,11 @@ class UpstreamFailureTest {
 
     @Test
     void anUpstreamSilentForRequestTimeoutGetsA504AndTheUpstreamExchangeIsClosed() throws Exception {
-        upstream.route("GET", "/v1/models", (request, response, callback) -> {
-            release.await(10, TimeUnit.SECONDS);
-            Fixture.load("new", "models").writeTo(response, callback);
-        });
-        launcher = start(upstream.uri(), Duration.ofMillis(800));
+        upstream.route("GET", "/v1/models", Reply.of(Fixture.load("new", "models")).after(Duration.ofMillis(1_500)));
+        launcher = start(upstream.baseUri(), Duration.ofMillis(800));
 
         long started = System.nanoTime();
-        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+        HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
         assertThat(response.statusCode()).isEqualTo(504);
@@ -67,21 +65,17 @@ class UpstreamFailureTest {
                 + "seconds (request_timeout)\",\"type\":\"upstream_timeout\",\"code\":\"upstream_timeout\"}}");
         assertThat(tookMillis).isBetween(700L, 5_000L);
 
-        // Once the upstream finally answers, nobody is listening: the launcher dropped the
+        // When the upstream finally answers, nobody is listening: the launcher dropped the
         // connection instead of keeping the exchange (and a pooled connection) alive.
-        release.countDown();
         Eventually.await("the upstream connection to close", Duration.ofSeconds(5), () -> upstream.openConnections() == 0);
     }
 
     @Test
     void aShimmedRequestWhoseUpstreamTimesOutGetsThe504Too() throws Exception {
-        upstream.route("POST", "/v1/chat/completions", (request, response, callback) -> {
-            release.await(10, TimeUnit.SECONDS);
-            Fixture.load("new", "tool-call-nonstream").writeTo(response, callback);
-        });
-        launcher = start(upstream.uri(), Duration.ofMillis(500));
+        upstream.route("POST", "/v1/chat/completions", Reply.of(Fixture.load("new", "tool-call-nonstream")).after(Duration.ofSeconds(2)));
+        launcher = start(upstream.baseUri(), Duration.ofMillis(500));
 
-        HttpResponse<String> response = Http.postJson(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
+        HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
 
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(response.body()).contains("\"type\":\"upstream_timeout\"", "\"code\":\"upstream_timeout\"");
@@ -99,10 +93,10 @@ class UpstreamFailureTest {
             release.await(10, TimeUnit.SECONDS);
             callback.succeeded();
         });
-        launcher = start(upstream.uri(), Duration.ofMillis(500));
+        launcher = start(upstream.baseUri(), Duration.ofMillis(500));
 
         HttpResponse<InputStream> response = Http.client().send(
-                Http.jsonPost(launcher.uri().resolve("/completion"), "{\"stream\":true}"),
+                Http.jsonPost(launcher.uri().resolve("/completion"), "{\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
                 HttpResponse.BodyHandlers.ofInputStream());
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -121,7 +115,7 @@ class UpstreamFailureTest {
             launcher = start(URI.create("http://127.0.0.1:" + socket.getLocalPort()), Duration.ofSeconds(5));
         }
 
-        HttpResponse<String> response = Http.postJson(launcher.uri().resolve("/v1/embeddings"), "{\"input\":\"x\"}");
+        HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/embeddings"), "{\"input\":\"x\"}");
 
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
@@ -136,9 +130,9 @@ class UpstreamFailureTest {
             response.getRequest().getConnectionMetaData().getConnection().getEndPoint().close();
             callback.failed(new IOException("crashed"));
         });
-        launcher = start(upstream.uri(), Duration.ofSeconds(5));
+        launcher = start(upstream.baseUri(), Duration.ofSeconds(5));
 
-        HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+        HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
 
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(response.body()).contains("\"type\":\"upstream_error\"", "\"code\":\"upstream_error\"");

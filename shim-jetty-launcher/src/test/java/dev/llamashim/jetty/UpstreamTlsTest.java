@@ -2,11 +2,12 @@ package dev.llamashim.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.llamashim.jetty.testing.FakeLlamaServer;
-import dev.llamashim.jetty.testing.Fixture;
-import dev.llamashim.jetty.testing.Http;
+import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.jetty.testing.LogCapture;
 import dev.llamashim.jetty.testing.TestCertificate;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.Reply;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +29,8 @@ class UpstreamTlsTest {
     @BeforeAll
     static void startHttpsUpstream() throws Exception {
         certificate = TestCertificate.generate(dir);
-        upstream = FakeLlamaServer.startTls(certificate);
-        upstream.replay("GET", "/v1/models", Fixture.load("new", "models"));
+        upstream = FakeLlamaServer.startTls(certificate.keyStore(), certificate.password());
+        upstream.route("GET", "/v1/models", Reply.of(Fixture.load("new", "models")));
     }
 
     @AfterAll
@@ -41,7 +42,7 @@ class UpstreamTlsTest {
     void verifySslTrueRejectsACertificateTheJvmDoesNotTrust() throws Exception {
         try (LogCapture log = LogCapture.start();
                 RunningLauncher launcher = start(TlsVerification.verify())) {
-            HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+            HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
 
             assertThat(response.statusCode()).isEqualTo(502);
             assertThat(response.body()).contains("\"type\":\"upstream_error\"");
@@ -54,7 +55,7 @@ class UpstreamTlsTest {
         try (LogCapture log = LogCapture.start();
                 RunningLauncher launcher = start(TlsVerification.trustAll())) {
             for (int i = 0; i < 2; i++) {
-                HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+                HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
 
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(response.body()).isEqualTo(Fixture.load("new", "models").bodyText());
@@ -67,11 +68,11 @@ class UpstreamTlsTest {
     @Test
     void verifySslWithACaBundlePathTrustsCertificatesItsCasSigned() throws Exception {
         Path config = Files.writeString(dir.resolve("config.yaml"),
-                "proxy_port: 0\ntarget_url: " + upstream.uri() + "\nverify_ssl: " + certificate.pem().getFileName() + "\n");
+                "proxy_port: 0\ntarget_url: " + upstream.baseUri() + "\nverify_ssl: " + certificate.pem().getFileName() + "\n");
         LauncherConfig loaded = ConfigLoader.load(new String[] {"--config", config.toString()}, Map.of(), dir).config();
 
         try (RunningLauncher launcher = Launcher.start(loaded)) {
-            HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+            HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
 
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).isEqualTo(Fixture.load("new", "models").bodyText());
@@ -84,7 +85,7 @@ class UpstreamTlsTest {
         TestCertificate other = TestCertificate.generate(otherDir);
 
         try (RunningLauncher launcher = start(TlsVerification.caBundle(other.pem()))) {
-            HttpResponse<String> response = Http.get(launcher.uri().resolve("/v1/models"));
+            HttpResponse<String> response = Http.getText(launcher.uri().resolve("/v1/models"));
 
             assertThat(response.statusCode()).isEqualTo(502);
             assertThat(response.body()).contains("\"code\":\"upstream_error\"");
@@ -92,6 +93,6 @@ class UpstreamTlsTest {
     }
 
     private static RunningLauncher start(TlsVerification verification) {
-        return Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.uri()).verifySsl(verification).build());
+        return Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri()).verifySsl(verification).build());
     }
 }

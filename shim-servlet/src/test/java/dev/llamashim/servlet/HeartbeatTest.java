@@ -9,6 +9,7 @@ import dev.llamashim.core.StreamSynthesizer;
 import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.core.testing.StreamContract;
 import dev.llamashim.servlet.testing.Downstream;
+import dev.llamashim.servlet.testing.Eventually;
 import dev.llamashim.servlet.testing.Http;
 import dev.llamashim.servlet.testing.OpenAiJava;
 import dev.llamashim.servlet.testing.Reply;
@@ -19,7 +20,6 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -75,8 +75,8 @@ class HeartbeatTest {
         try (Downstream.Setup setup = Downstream.ASYNC.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
             sendAndHangUp(setup);
 
-            assertThat(eventually(() -> setup.replay().clientErrors() == 1, Duration.ofSeconds(3)))
-                    .as("the downstream's AsyncListener heard onError within 3 s").isTrue();
+            Eventually.await("the downstream's AsyncListener to hear onError", Duration.ofSeconds(3),
+                    () -> setup.replay().clientErrors() == 1);
         }
     }
 
@@ -87,8 +87,8 @@ class HeartbeatTest {
         try (Downstream.Setup setup = Downstream.PROXY.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
             sendAndHangUp(setup);
 
-            assertThat(eventually(() -> setup.upstream().failedExchanges() == 1, Duration.ofSeconds(6)))
-                    .as("the model server's answer found its connection closed by the proxy").isTrue();
+            Eventually.await("the model server's answer to find its connection closed by the proxy", Duration.ofSeconds(6),
+                    () -> setup.upstream().failedExchanges() == 1);
         }
     }
 
@@ -101,16 +101,5 @@ class HeartbeatTest {
             out.flush();
             Thread.sleep(300);
         }
-    }
-
-    private static boolean eventually(BooleanSupplier condition, Duration within) throws InterruptedException {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
     }
 }

@@ -6,9 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Raw HTTP with the JDK client, for checking bytes and headers exactly. */
+/** Raw HTTP with the JDK client, for checking bytes and headers exactly. Headers are given as name, value, name, value… */
 public final class Http {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -24,22 +25,48 @@ public final class Http {
     }
 
     /** POSTs {@code body} as JSON and returns the whole answer. */
-    public static HttpResponse<byte[]> postJson(URI uri, byte[] body) {
-        return send(HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build());
+    public static HttpResponse<byte[]> postJson(URI uri, byte[] body, String... headers) {
+        return send(jsonPost(uri, body, headers), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** POSTs {@code json} and returns the whole answer as text. */
+    public static HttpResponse<String> postJsonText(URI uri, String json, String... headers) {
+        return send(jsonPost(uri, json.getBytes(StandardCharsets.UTF_8), headers), HttpResponse.BodyHandlers.ofString());
     }
 
     /** GETs {@code uri} and returns the whole answer. */
-    public static HttpResponse<byte[]> get(URI uri) {
-        return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build());
+    public static HttpResponse<byte[]> get(URI uri, String... headers) {
+        return send(getRequest(uri, headers), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    private static HttpResponse<byte[]> send(HttpRequest request) {
+    /** GETs {@code uri} and returns the whole answer as text. */
+    public static HttpResponse<String> getText(URI uri, String... headers) {
+        return send(getRequest(uri, headers), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST of {@code body} as JSON, to send with any body handler. */
+    public static HttpRequest jsonPost(URI uri, byte[] body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return request.build();
+    }
+
+    private static HttpRequest getRequest(URI uri, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return request.build();
+    }
+
+    private static <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body) {
         try {
-            return CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return CLIENT.send(request, body);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

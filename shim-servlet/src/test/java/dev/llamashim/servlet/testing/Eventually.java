@@ -1,4 +1,4 @@
-package dev.llamashim.jetty.testing;
+package dev.llamashim.servlet.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
