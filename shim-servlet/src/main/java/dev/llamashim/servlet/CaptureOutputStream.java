@@ -71,8 +71,8 @@ final class CaptureOutputStream extends ServletOutputStream {
         return buffer;
     }
 
+    /** Drops what was written; an overflow stays recorded (the answer it cut short is still too large). */
     synchronized void reset() {
         size = 0;
-        overflowed = false;
     }
 }

@@ -45,6 +45,11 @@ final class CapturingResponse extends HttpServletResponseWrapper {
                 output.bytes(), output.size(), output.overflowed());
     }
 
+    /** Whether the downstream wrote past {@code max-response-bytes}. */
+    boolean overflowed() {
+        return output.overflowed();
+    }
+
     @Override
     public synchronized ServletOutputStream getOutputStream() {
         if (writer != null) {

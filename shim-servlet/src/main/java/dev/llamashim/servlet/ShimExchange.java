@@ -55,7 +55,14 @@ final class ShimExchange implements AsyncListener {
     /** Hands the rewritten request down the chain; answers at once if the downstream stayed synchronous. */
     void run(FilterChain chain, byte[] upstreamBody) throws IOException, ServletException {
         ShimmedRequest shimmed = new ShimmedRequest(request, upstreamBody, this);
-        chain.doFilter(shimmed, capture);
+        try {
+            chain.doFilter(shimmed, capture);
+        } catch (IOException | ServletException | RuntimeException e) {
+            if (!capture.overflowed()) {
+                throw e;
+            }
+            // The downstream failed because its answer went past max-response-bytes: ours to answer (502).
+        }
         if (!shimmed.downstreamWentAsync() && answered.compareAndSet(false, true)) {
             ResponseSender.send(request, response, answer());
         }

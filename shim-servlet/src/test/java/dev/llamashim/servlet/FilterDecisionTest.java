@@ -56,6 +56,21 @@ class FilterDecisionTest {
     }
 
     @ParameterizedTest
+    @EnumSource(Downstream.class)
+    void anAnswerOverTheLimitIs502AndNotHeldInMemory(Downstream downstream) throws Exception {
+        ShimSettings settings = ShimSettings.builder().maxResponseBytes(256).build();
+        try (Downstream.Setup setup = downstream.start(ServletContainer.Kind.JETTY, new ToolStreamFilter(settings),
+                Routes.always(Reply.of(TOOL_CALL)), 16)) {
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), STREAM_WITH_TOOLS);
+
+            assertThat(response.statusCode()).isEqualTo(502);
+            JsonNode error = JSON.readTree(response.body()).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("upstream_response_too_large");
+            assertThat(error.get("message").asText()).contains("max-response-bytes");
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(ServletContainer.Kind.class)
     void bodiesItCannotReadAsAStreamingRequestGoDownUntouched(ServletContainer.Kind kind) throws Exception {
         Reply upstreamSays = Reply.json(400, "{\"error\":{\"code\":400,\"message\":\"bad\",\"type\":\"invalid_request_error\"}}");
