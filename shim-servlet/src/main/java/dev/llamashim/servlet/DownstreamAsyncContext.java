@@ -51,18 +51,22 @@ final class DownstreamAsyncContext implements AsyncContext {
         return real.hasOriginalRequestAndResponse();
     }
 
+    /** Ends this async cycle: the container dispatches again, and the exchange waits for that dispatch. */
     @Override
     public void dispatch() {
+        exchange.downstreamDispatched();
         real.dispatch();
     }
 
     @Override
     public void dispatch(String path) {
+        exchange.downstreamDispatched();
         real.dispatch(path);
     }
 
     @Override
     public void dispatch(ServletContext context, String path) {
+        exchange.downstreamDispatched();
         real.dispatch(context, path);
     }
 

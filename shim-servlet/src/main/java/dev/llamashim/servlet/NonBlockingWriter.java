@@ -19,7 +19,7 @@ final class NonBlockingWriter implements WriteListener {
 
     private static final System.Logger LOG = System.getLogger(NonBlockingWriter.class.getName());
 
-    private final AsyncContext async;
+    private AsyncContext async;
     private final ServletOutputStream out;
     private final Consumer<Throwable> onFailure;
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
@@ -43,6 +43,11 @@ final class NonBlockingWriter implements WriteListener {
         NonBlockingWriter writer = new NonBlockingWriter(async, response.getOutputStream(), onFailure);
         writer.out.setWriteListener(writer);
         return writer;
+    }
+
+    /** Completes {@code fresh} instead when done: the request's earlier async cycle ended in a dispatch. */
+    synchronized void continueOn(AsyncContext fresh) {
+        async = fresh;
     }
 
     /** Queues {@code bytes} and writes what the connection takes now. */
@@ -96,16 +101,18 @@ final class NonBlockingWriter implements WriteListener {
 
     @Override
     public void onError(Throwable failure) {
+        AsyncContext context;
         synchronized (this) {
             if (failed) {
                 return;
             }
             failed = true;
             queue.clear();
+            context = async;
         }
         LOG.log(System.Logger.Level.DEBUG, "writing to the client failed", failure);
         onFailure.accept(failure);
-        completeQuietly(async);
+        completeQuietly(context);
     }
 
     /** Completes {@code async} unless the container already ended the request (client gone, timeout). */

@@ -6,6 +6,8 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -19,12 +21,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One shimmed request, from handing the rewritten request down the chain to writing the client's
  * answer. The downstream may answer on the calling thread, or later from any thread through
- * {@code AsyncContext.complete()}; either way the client is answered exactly once. While an async
+ * {@code AsyncContext.complete()}, or in a later dispatch it asks for with
+ * {@code AsyncContext.dispatch()}; either way the client is answered exactly once. While an async
  * downstream works, heartbeats (when on) start the stream early and keep it alive; a failed
  * heartbeat means the client is gone, and the downstream's listeners hear of it.
  */
 final class ShimExchange implements AsyncListener {
 
+    /** Request attribute holding the exchange, so the dispatch a downstream asks for finds it. */
+    private static final String EXCHANGE_ATTRIBUTE = ShimExchange.class.getName();
     private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final HttpServletRequest request;
@@ -38,6 +43,8 @@ final class ShimExchange implements AsyncListener {
     private volatile AsyncContext async;
     private volatile DownstreamAsyncContext downstreamContext;
     private volatile boolean clientGone;
+    private ShimmedRequest shimmed;
+    private boolean awaitingDispatch;
     private NonBlockingWriter stream;
     private ScheduledFuture<?> nextHeartbeat;
 
@@ -54,9 +61,38 @@ final class ShimExchange implements AsyncListener {
 
     /** Hands the rewritten request down the chain; answers at once if the downstream stayed synchronous. */
     void run(FilterChain chain, byte[] upstreamBody) throws IOException, ServletException {
-        ShimmedRequest shimmed = new ShimmedRequest(request, upstreamBody, this);
+        shimmed = new ShimmedRequest(request, upstreamBody, this);
+        request.setAttribute(EXCHANGE_ATTRIBUTE, this);
+        downstream(chain, shimmed, capture);
+    }
+
+    /**
+     * The container's dispatch that the downstream asked for with {@code AsyncContext.dispatch()}
+     * (Spring MVC's async results end so): the downstream writes its answer now.
+     */
+    void runDispatch(FilterChain chain, ServletRequest dispatchedRequest, ServletResponse dispatchedResponse)
+            throws IOException, ServletException {
+        synchronized (this) {
+            awaitingDispatch = false;
+        }
+        downstream(chain, dispatchedRequest, dispatchedResponse);
+    }
+
+    /** The exchange waiting for the dispatch its downstream asked for, if {@code request} carries one. */
+    static ShimExchange awaitingDispatch(ServletRequest request) {
+        if (request.getAttribute(EXCHANGE_ATTRIBUTE) instanceof ShimExchange exchange) {
+            synchronized (exchange) {
+                return exchange.awaitingDispatch ? exchange : null;
+            }
+        }
+        return null;
+    }
+
+    /** Runs the downstream; if it ends without an async cycle going, its answer is complete. */
+    private void downstream(FilterChain chain, ServletRequest downstreamRequest, ServletResponse downstreamResponse)
+            throws IOException, ServletException {
         try {
-            chain.doFilter(shimmed, capture);
+            chain.doFilter(downstreamRequest, downstreamResponse);
         } catch (IOException | ServletException | RuntimeException e) {
             if (!capture.overflowed()) {
                 throw e;
@@ -64,7 +100,15 @@ final class ShimExchange implements AsyncListener {
             // The downstream failed because its answer went past max-response-bytes: ours to answer (502).
         }
         if (!shimmed.downstreamWentAsync() && answered.compareAndSet(false, true)) {
-            ResponseSender.send(request, response, answer());
+            if (async == null) {
+                ResponseSender.send(request, response, answer());
+                return;
+            }
+            // Answered in a dispatch after an async cycle: the request needs a new cycle to write in.
+            AsyncContext fresh = request.startAsync(request, response);
+            fresh.addListener(this);
+            async = fresh;
+            sendAnswer();
         }
     }
 
@@ -84,9 +128,21 @@ final class ShimExchange implements AsyncListener {
 
     /** The async downstream called {@code complete()}: its answer is all there; send the client its own. */
     void downstreamCompleted() {
-        if (!answered.compareAndSet(false, true)) {
-            return;
+        if (answered.compareAndSet(false, true)) {
+            sendAnswer();
         }
+    }
+
+    /** The async downstream called {@code dispatch()}: heartbeats pause until the dispatch has run. */
+    synchronized void downstreamDispatched() {
+        awaitingDispatch = true;
+        shimmed.asyncCycleEnded();
+        if (nextHeartbeat != null) {
+            nextHeartbeat.cancel(false);
+        }
+    }
+
+    private void sendAnswer() {
         if (clientGone) {
             NonBlockingWriter.completeQuietly(async);
             return;
@@ -98,6 +154,7 @@ final class ShimExchange implements AsyncListener {
             }
             if (stream != null) {
                 byte[] events = answer.asEvents();
+                stream.continueOn(async);
                 stream.close(events, 0, events.length);
                 return;
             }
@@ -115,7 +172,7 @@ final class ShimExchange implements AsyncListener {
 
     private void heartbeat() {
         synchronized (this) {
-            if (answered.get() || clientGone) {
+            if (answered.get() || clientGone || awaitingDispatch) {
                 return;
             }
             try {

@@ -51,9 +51,14 @@ final class ShimmedRequest extends ReplayedBodyRequest {
         return asyncContext != null || super.isAsyncStarted();
     }
 
-    /** Whether the downstream called {@code startAsync} (so it will call {@code complete()} later). */
+    /** Whether the downstream has an async cycle going (so it will call {@code complete()} or {@code dispatch()} later). */
     synchronized boolean downstreamWentAsync() {
         return asyncContext != null;
+    }
+
+    /** The downstream's async cycle ended with a dispatch; a new one starts only if it calls {@code startAsync} again. */
+    synchronized void asyncCycleEnded() {
+        asyncContext = null;
     }
 
     @Override

@@ -30,6 +30,8 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * <p>No thread waits while the model generates: an async downstream (a proxy servlet) finishes
  * through {@code AsyncContext.complete()}, and the answer is written with non-blocking output.
+ * A downstream that ends its async cycle with {@code AsyncContext.dispatch()} (Spring MVC's async
+ * return values) works when the filter is also mapped for {@code ASYNC} dispatches.
  * Configure it with init-params ({@link ShimSettings#fromInitParams}) or pass {@link ShimSettings}.
  */
 public final class ToolStreamFilter implements Filter {
@@ -88,6 +90,13 @@ public final class ToolStreamFilter implements Filter {
             throws IOException, ServletException {
         if (synthesizer == null) {
             throw new ServletException("ToolStreamFilter was used before init()");
+        }
+        if (request.getDispatcherType() == DispatcherType.ASYNC) {
+            ShimExchange exchange = ShimExchange.awaitingDispatch(request);
+            if (exchange != null) {
+                exchange.runDispatch(chain, request, response);
+                return;
+            }
         }
         if (!(request instanceof HttpServletRequest http)
                 || !(response instanceof HttpServletResponse httpResponse)

@@ -21,7 +21,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Heartbeats while the model is slow: the stream starts early, stays alive, and tells when the client is gone. */
 class HeartbeatTest {
@@ -30,11 +33,16 @@ class HeartbeatTest {
     private static final byte[] STREAM_WITH_TOOLS = Fixture.load("new", "tool-call-native-stream").requestBody();
     private static final ShimSettings FAST_HEARTBEATS = ShimSettings.builder().heartbeat(Duration.ofMillis(200)).build();
 
-    @ParameterizedTest
-    @EnumSource(ServletContainer.Kind.class)
-    void keepAliveCommentsComeWhileTheModelWorksThenTheWholeStream(ServletContainer.Kind kind) throws Exception {
+    static Stream<Arguments> waitingDownstreams() {
+        return Stream.of(ServletContainer.Kind.values()).flatMap(kind ->
+                Stream.of(Arguments.of(kind, Downstream.ASYNC), Arguments.of(kind, Downstream.DISPATCH)));
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("waitingDownstreams")
+    void keepAliveCommentsComeWhileTheModelWorksThenTheWholeStream(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Reply slow = Reply.of(TOOL_CALL).after(Duration.ofMillis(900));
-        try (Downstream.Setup setup = Downstream.ASYNC.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
+        try (Downstream.Setup setup = downstream.start(kind, new ToolStreamFilter(FAST_HEARTBEATS), Routes.always(slow), 16)) {
             HttpResponse<byte[]> response = Http.postJson(setup.container().baseUri().resolve("/v1/chat/completions"), STREAM_WITH_TOOLS);
 
             String body = new String(response.body(), StandardCharsets.UTF_8);

@@ -10,6 +10,8 @@ public enum Downstream {
     SYNC,
     /** Answers later from another thread via {@code startAsync()} / {@code complete()}. */
     ASYNC,
+    /** Waits via {@code startAsync()}, then answers in the dispatch it asks for with {@code AsyncContext.dispatch()}. */
+    DISPATCH,
     /** Jetty's {@code AsyncProxyServlet} forwarding to a {@link FakeLlamaServer}. */
     PROXY;
 
@@ -38,7 +40,11 @@ public enum Downstream {
             Map<String, String> params = Map.of("proxyTo", upstream.baseUri().toString(), "timeout", "30000");
             return new Setup(kind.start(filter, proxy, params, maxThreads), null, upstream);
         }
-        ReplayServlet replay = this == SYNC ? ReplayServlet.sync(route) : ReplayServlet.async(route);
+        ReplayServlet replay = switch (this) {
+            case SYNC -> ReplayServlet.sync(route);
+            case ASYNC -> ReplayServlet.async(route);
+            default -> ReplayServlet.dispatching(route);
+        };
         return new Setup(kind.start(filter, replay, Map.of(), maxThreads), replay, null);
     }
 }

@@ -30,17 +30,21 @@ public final class ReplayServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
 
+    private static final String REPLY_ATTRIBUTE = ReplayServlet.class.getName() + ".reply";
+
     private final transient Function<RecordedRequest, Reply> route;
     private final boolean async;
+    private final boolean dispatch;
     private final transient List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final transient ScheduledExecutorService timer;
     private final transient AtomicInteger inFlight = new AtomicInteger();
     private final transient AtomicInteger maxInFlight = new AtomicInteger();
     private final transient AtomicInteger clientErrors = new AtomicInteger();
 
-    private ReplayServlet(Function<RecordedRequest, Reply> route, boolean async) {
+    private ReplayServlet(Function<RecordedRequest, Reply> route, boolean async, boolean dispatch) {
         this.route = route;
         this.async = async;
+        this.dispatch = dispatch;
         this.timer = async ? Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "async-replay");
             t.setDaemon(true);
@@ -50,12 +54,20 @@ public final class ReplayServlet extends HttpServlet {
 
     /** Answers on the request thread. */
     public static ReplayServlet sync(Function<RecordedRequest, Reply> route) {
-        return new ReplayServlet(route, false);
+        return new ReplayServlet(route, false, false);
     }
 
     /** Answers from a timer thread after the reply's own delay, through {@code startAsync()}. */
     public static ReplayServlet async(Function<RecordedRequest, Reply> route) {
-        return new ReplayServlet(route, true);
+        return new ReplayServlet(route, true, false);
+    }
+
+    /**
+     * Waits like {@link #async}, then ends its async cycle with {@code AsyncContext.dispatch()} and
+     * writes the answer in that second dispatch, as Spring MVC does with async return values.
+     */
+    public static ReplayServlet dispatching(Function<RecordedRequest, Reply> route) {
+        return new ReplayServlet(route, true, true);
     }
 
     /** The most requests it was answering at the same time. */
@@ -82,6 +94,13 @@ public final class ReplayServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getAttribute(REPLY_ATTRIBUTE) instanceof Reply ready) {
+            // The dispatch asked for below: the answer is written now, on the container's thread.
+            request.removeAttribute(REPLY_ATTRIBUTE);
+            write(ready, response);
+            inFlight.decrementAndGet();
+            return;
+        }
         RecordedRequest recorded = record(request);
         requests.add(recorded);
         Reply reply = route.apply(recorded);
@@ -113,6 +132,11 @@ public final class ReplayServlet extends HttpServlet {
             public void onStartAsync(AsyncEvent event) {}
         });
         timer.schedule(() -> {
+            if (dispatch) {
+                request.setAttribute(REPLY_ATTRIBUTE, reply);
+                context.dispatch();
+                return;
+            }
             try {
                 write(reply, (HttpServletResponse) context.getResponse());
             } catch (IOException e) {

@@ -23,7 +23,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * An embedded servlet container on 127.0.0.1 and a port the OS picks, with one filter (the one
- * under test, or none) in front of one servlet at {@code /*}, both async-supported.
+ * under test, or none, mapped for REQUEST and ASYNC dispatches) in front of one servlet at
+ * {@code /*}, both async-supported.
  */
 public interface ServletContainer extends AutoCloseable {
 
@@ -75,7 +76,7 @@ public interface ServletContainer extends AutoCloseable {
                 FilterHolder filterHolder = new FilterHolder(filter);
                 filterHolder.setAsyncSupported(true);
                 filterHolder.setInitParameters(filterInitParams);
-                context.addFilter(filterHolder, "/*", EnumSet.of(jakarta.servlet.DispatcherType.REQUEST));
+                context.addFilter(filterHolder, "/*", EnumSet.of(jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.ASYNC));
             }
             server.setHandler(context);
             server.start();
@@ -126,6 +127,8 @@ public interface ServletContainer extends AutoCloseable {
                 FilterMap map = new FilterMap();
                 map.setFilterName("llamashim");
                 map.addURLPattern("/*");
+                map.setDispatcher("REQUEST");
+                map.setDispatcher("ASYNC");
                 context.addFilterMap(map);
             }
             tomcat.start();
