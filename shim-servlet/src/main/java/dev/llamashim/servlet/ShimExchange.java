@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ShimExchange implements AsyncListener {
 
+    private static final System.Logger LOG = System.getLogger(ShimExchange.class.getName());
     /** Request attribute holding the exchange, so the dispatch a downstream asks for finds it. */
     private static final String EXCHANGE_ATTRIBUTE = ShimExchange.class.getName();
     private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -226,6 +227,11 @@ final class ShimExchange implements AsyncListener {
         synchronized (this) {
             if (nextHeartbeat != null) {
                 nextHeartbeat.cancel(false);
+            }
+            if (awaitingDispatch && !answered.get()) {
+                LOG.log(System.Logger.Level.WARNING, "the downstream ended with AsyncContext.dispatch(), but ToolStreamFilter"
+                        + " is not mapped for ASYNC dispatches, so its answer never reached the client: map the filter for"
+                        + " both REQUEST and ASYNC dispatches");
             }
         }
     }
