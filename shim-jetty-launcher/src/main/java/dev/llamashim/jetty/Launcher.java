@@ -81,6 +81,7 @@ public final class Launcher {
         server.addConnector(connector);
 
         server.setHandler(new GracefulHandler(new AccessLogHandler(servletContext(config, tls, shim))));
+        server.setErrorHandler(new JsonErrorHandler());
 
         try {
             server.start();
@@ -105,6 +106,9 @@ public final class Launcher {
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
         context.setContextPath("/");
         context.getServletHandler().setStartWithUnavailable(false);
+        // Jetty 12.1 lets a context without an error handler of its own use the server's; this one
+        // is set anyway, so the servlets' errors stay JSON whatever the context would default to.
+        context.setErrorHandler(new JsonErrorHandler());
 
         ServletHolder upstream = new ServletHolder(UPSTREAM_SERVLET,
                 new UpstreamProxyServlet(config.targetUrl(), tls, config.requestTimeout()));
