@@ -181,10 +181,13 @@ public final class StreamRepairer {
         ObjectNode chunk = (ObjectNode) parsed;
         dirty = payload.indexOf('\n') >= 0 || payload.indexOf('\r') >= 0;
         if (chunk.hasNonNull("error")) {
-            // The client must see the error; what was held back would only hide that the message is cut off.
+            // What was held back goes first (it carries no text); finish chunks, usage and [DONE]
+            // do not follow: they would tell a lenient client that the cut-off message is complete.
+            List<Out> held = new ArrayList<>();
             for (ChoiceState state : choices.values()) {
-                releaseHeld(state, new ArrayList<>());
+                releaseHeld(state, held);
             }
+            held.forEach(this::write);
             write(new Out(chunk, payload, dirty));
             ended = true;
             return;
@@ -278,7 +281,9 @@ public final class StreamRepairer {
                     entry.set("delta", NODES.objectNode());
                     dirty = true;
                     processDelta(state, deltaEntry, delta, true, false, before);
-                    finishDeltas.add(deltaEntry);
+                    if (!delta.isEmpty()) {
+                        finishDeltas.add(deltaEntry);
+                    }
                 } else {
                     settle(state, true, true, before);
                     releaseHeld(state, before);
@@ -320,7 +325,7 @@ public final class StreamRepairer {
         }
         kept.addAll(finishDeltas);
         if (!kept.isEmpty()) {
-            if (kept.size() != entries.size()) {
+            if (kept.size() != entries.size() || !finishEntries.isEmpty()) {
                 chunk.set("choices", kept);
                 dirty = true;
             }
@@ -633,7 +638,10 @@ public final class StreamRepairer {
         repaired.set("function", repairedFunction);
         copyOthers(call, repaired, Set.of("index", "id", "type", "function"));
         // Keep the upstream's own node (and so its bytes) when it was right already.
-        return repaired.equals(call) && sameOrder(repaired, call) ? call : repaired;
+        boolean unchanged = repaired.equals(call)
+                && sameFieldOrder(repaired, call)
+                && sameFieldOrder(repaired.get("function"), call.get("function"));
+        return unchanged ? call : repaired;
     }
 
     private ObjectNode laterCallDelta(CallState target, ObjectNode call) {
@@ -703,7 +711,7 @@ public final class StreamRepairer {
         }
     }
 
-    private static boolean sameOrder(JsonNode a, JsonNode b) {
+    private static boolean sameFieldOrder(JsonNode a, JsonNode b) {
         Iterator<String> x = a.fieldNames();
         Iterator<String> y = b.fieldNames();
         while (x.hasNext() && y.hasNext()) {
@@ -711,12 +719,7 @@ public final class StreamRepairer {
                 return false;
             }
         }
-        if (x.hasNext() || y.hasNext()) {
-            return false;
-        }
-        JsonNode fa = a.get("function");
-        JsonNode fb = b.get("function");
-        return fa == null || fb == null || sameOrder(fa, fb) || !fa.isObject();
+        return !x.hasNext() && !y.hasNext();
     }
 
     // ---------------------------------------------------------------------------------------

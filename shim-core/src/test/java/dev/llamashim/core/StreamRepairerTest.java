@@ -158,6 +158,33 @@ class StreamRepairerTest {
     }
 
     @Test
+    void textSentWithAFinishReasonInAChunkOfSeveralChoicesGoesOutBeforeTheFinish() {
+        String stream = chunk(0, "{\"role\":\"assistant\"}") + chunk(1, "{\"role\":\"assistant\"}")
+                + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":["
+                + "{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":null},"
+                + "{\"index\":1,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"length\"}],\"timings\":{\"n\":2}}\n\n"
+                + finish(0, "stop");
+
+        byte[] repaired = StreamRepairer.repair(stream.getBytes(StandardCharsets.UTF_8), false);
+
+        StreamContract.assertConforms(repaired, false);
+        ChatResponse response = RoundTrip.accumulate(repaired);
+        assertThat(response.choices()).extracting(c -> c.message().content()).containsExactly("a", "b");
+        assertThat(response.choices()).extracting(Choice::finishReason).containsExactly("stop", "length");
+        assertThat(response.extras()).containsEntry("timings", new RawJson("{\"n\":2}"));
+    }
+
+    @Test
+    void heldFirstDeltaGoesOutBeforeAnErrorEvent() {
+        String error = "data: {\"error\":{\"code\":500,\"message\":\"boom\",\"type\":\"server_error\"}}\n\n";
+        String stream = chunk("{\"role\":\"assistant\",\"content\":\"\",\"refusal\":null}") + error;
+
+        String repaired = new String(StreamRepairer.repair(stream.getBytes(StandardCharsets.UTF_8), false), StandardCharsets.UTF_8);
+
+        assertThat(repaired).isEqualTo(chunk("{\"role\":\"assistant\",\"refusal\":null}") + error);
+    }
+
+    @Test
     void choiceSentOnlyAsAFinishChunkGetsItsRoleFirst() {
         byte[] repaired = StreamRepairer.repair(finish(0, "stop").getBytes(StandardCharsets.UTF_8), false);
 
