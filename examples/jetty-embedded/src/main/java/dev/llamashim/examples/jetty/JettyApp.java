@@ -41,7 +41,7 @@ public final class JettyApp {
         // The one addition llamashim needs: its filter in front of the proxy, async-supported too.
         FilterHolder shim = new FilterHolder(new ToolStreamFilter(ShimSettings.builder().chunkSize(50).build()));
         shim.setAsyncSupported(true);
-        context.addFilter(shim, "/v1/*", EnumSet.of(DispatcherType.REQUEST));
+        context.addFilter(shim, "/v1/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
 
         server.setHandler(context);
         server.start();

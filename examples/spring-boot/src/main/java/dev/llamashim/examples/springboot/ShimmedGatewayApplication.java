@@ -4,6 +4,7 @@ import dev.llamashim.examples.gateway.GatewayConfig;
 import dev.llamashim.examples.gateway.GatewayServlet;
 import dev.llamashim.servlet.ShimSettings;
 import dev.llamashim.servlet.ToolStreamFilter;
+import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -16,9 +17,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * A Spring Boot app (Tomcat inside) that forwards {@code /v1/*} to a model server with the gateway
- * servlet, and llamashim's filter in front of it. A servlet, not a Spring MVC controller: the
- * filter waits for {@code AsyncContext.complete()}, and MVC's async return values finish with
- * {@code AsyncContext.dispatch()}, which it does not support yet.
+ * servlet, and llamashim's filter in front of it. The forwarding is a plain async servlet, so it
+ * runs beside (not through) Spring MVC's {@code DispatcherServlet}.
  */
 @SpringBootApplication
 public class ShimmedGatewayApplication {
@@ -41,6 +41,7 @@ public class ShimmedGatewayApplication {
         ToolStreamFilter filter = new ToolStreamFilter(ShimSettings.builder().chunkSize(chunkSize).build());
         FilterRegistrationBean<ToolStreamFilter> registration = new FilterRegistrationBean<>(filter);
         registration.addUrlPatterns("/v1/*");
+        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
         registration.setAsyncSupported(true);
         return registration;
     }

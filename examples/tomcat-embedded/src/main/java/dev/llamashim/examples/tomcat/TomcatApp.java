@@ -56,6 +56,8 @@ public final class TomcatApp {
         FilterMap mapping = new FilterMap();
         mapping.setFilterName("llamashim");
         mapping.addURLPattern("/v1/*");
+        mapping.setDispatcher("REQUEST");
+        mapping.setDispatcher("ASYNC");
         context.addFilterMap(mapping);
 
         tomcat.start();
