@@ -590,6 +590,12 @@ public final class StreamRepairer {
             }
         } else if (upstreamIndex != null) {
             target = state.byIndex.get(upstreamIndex);
+            if (target == null && state.last != null && !state.last.indexed) {
+                // The last call was opened without an index: this is its index, named late.
+                target = state.last;
+                target.indexed = true;
+                state.byIndex.put(upstreamIndex, target);
+            }
         } else {
             target = state.last;
         }
@@ -605,6 +611,7 @@ public final class StreamRepairer {
         state.last = target;
         if (upstreamIndex != null) {
             state.byIndex.put(upstreamIndex, target);
+            target.indexed = true;
         }
         if (upstreamId != null) {
             target.upstreamId = upstreamId;
@@ -939,6 +946,8 @@ public final class StreamRepairer {
     private static final class CallState {
         final int index;
         String upstreamId;
+        /** Whether the upstream has given this call an index. */
+        boolean indexed;
         String name;
 
         CallState(int index) {

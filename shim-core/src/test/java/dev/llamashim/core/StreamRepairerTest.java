@@ -127,6 +127,21 @@ class StreamRepairerTest {
     }
 
     @Test
+    void anIndexFirstNamedInALaterDeltaContinuesTheCallOpenedWithoutOne() {
+        String stream = chunk("{\"role\":\"assistant\"}")
+                + chunk("{\"tool_calls\":[{\"id\":\"A\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\"}}]}")
+                + chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"}\"}}]}")
+                + chunk("{\"tool_calls\":[{\"index\":1,\"id\":\"B\",\"type\":\"function\",\"function\":{\"name\":\"g\",\"arguments\":\"{}\"}}]}");
+
+        byte[] repaired = StreamRepairer.repair(stream.getBytes(StandardCharsets.UTF_8), false);
+
+        StreamContract.assertConforms(repaired, false);
+        List<ToolCall> calls = RoundTrip.accumulate(repaired).choices().get(0).message().toolCalls();
+        assertThat(calls).extracting(ToolCall::id).containsExactly("A", "B");
+        assertThat(calls).extracting(ToolCall::arguments).containsExactly("{}", "{}");
+    }
+
+    @Test
     void anIdUsedByAnotherChoiceIsReplacedSoNoIdIsSentTwice() {
         String call = "{\"tool_calls\":[{\"index\":0,\"id\":\"same\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}";
         String stream = chunk(0, "{\"role\":\"assistant\"}") + chunk(1, "{\"role\":\"assistant\"}")
