@@ -57,7 +57,8 @@ import java.util.function.Consumer;
  * ({@code data: {"error":…}}) is passed on unchanged and ends the output: nothing follows it,
  * neither finish chunks nor {@code [DONE]}, so that no client can take the cut-off message for a
  * complete one. Fields the contract does not name are passed on where they came. A chunk that
- * needs no repair is written byte for byte as it came.
+ * needs no repair keeps its upstream JSON text byte for byte (framed as {@code data: …\n\n}), so
+ * a stream that is already right comes out unchanged. See docs/NOTES.md for the choices made.
  *
  * <p>Each call of the sink receives exactly one complete event, so a caller can flush after each.
  * Not thread-safe: one repairer per stream.
