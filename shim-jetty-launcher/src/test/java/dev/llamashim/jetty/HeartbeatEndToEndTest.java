@@ -1,0 +1,141 @@
+package dev.llamashim.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.ChunkingPolicy;
+import dev.llamashim.core.StreamSynthesizer;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.core.testing.StreamContract;
+import dev.llamashim.servlet.testing.Eventually;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.Reply;
+import dev.llamashim.servlet.testing.Routes;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code heartbeat_seconds} through the whole launcher: while a slow model works on a shimmed
+ * request the client gets {@code : keep-alive} comments and then exactly the synthesized stream,
+ * and a client that hangs up makes the launcher abort the exchange with the model server.
+ */
+class HeartbeatEndToEndTest {
+
+    private static final Fixture TOOL_CALL = Fixture.load("new", "tool-call-nonstream");
+    /** {@code stream:true}, a tool and {@code stream_options.include_usage:true}. */
+    private static final byte[] STREAM_WITH_TOOLS_AND_USAGE = Fixture.load("new", "tool-call-native-stream-usage").requestBody();
+    private static final String KEEP_ALIVE = ": keep-alive\n\n";
+    /** How long the fake model works on a request. */
+    private static final Duration MODEL_TIME = Duration.ofMillis(2_500);
+
+    private FakeLlamaServer upstream;
+    private RunningLauncher launcher;
+
+    @AfterEach
+    void stop() throws Exception {
+        launcher.close();
+        upstream.close();
+    }
+
+    @Test
+    void keepAliveCommentsComeWhileTheModelWorksThenExactlyTheSynthesizedStream() throws Exception {
+        upstream = FakeLlamaServer.start(Routes.always(Reply.of(TOOL_CALL).after(MODEL_TIME)));
+        launcher = start(upstream);
+
+        long sent = System.nanoTime();
+        HttpResponse<InputStream> response = Http.client().send(
+                Http.jsonPost(launcher.uri().resolve("/v1/chat/completions"), STREAM_WITH_TOOLS_AND_USAGE),
+                HttpResponse.BodyHandlers.ofInputStream());
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        long firstHeartbeatMillis;
+        try (InputStream body = response.body()) {
+            received.write(body.readNBytes(KEEP_ALIVE.length()));
+            firstHeartbeatMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+            body.transferTo(received);
+        }
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
+        assertThat(firstHeartbeatMillis).as("the first heartbeat came while the model was still working")
+                .isLessThan(MODEL_TIME.toMillis() - 1_000);
+        String text = received.toString(StandardCharsets.UTF_8);
+        String synthesized = new String(new StreamSynthesizer(ChunkingPolicy.defaults())
+                .toBytes(ChatResponse.parse(TOOL_CALL.body()), true), StandardCharsets.UTF_8);
+        assertThat(text).endsWith(synthesized);
+        String heartbeats = text.substring(0, text.length() - synthesized.length());
+        assertThat(heartbeats).matches("(: keep-alive\n\n)+");
+        assertThat(heartbeats.length() / KEEP_ALIVE.length()).as("heartbeats, about one per 0.2 s while the model works")
+                .isGreaterThanOrEqualTo(5);
+        StreamContract.assertConforms(received.toByteArray(), true);
+        assertThat(upstream.onlyRequest().json().path("stream").asBoolean(true)).isFalse();
+    }
+
+    @Test
+    void aClientThatHangsUpMakesTheLauncherAbortTheExchangeWithTheModelServer() throws Exception {
+        AtomicLong connectionClosedAt = new AtomicLong();
+        upstream = FakeLlamaServer.start();
+        upstream.route("POST", "/v1/chat/completions", modelThatStopsWhenItsConnectionCloses(connectionClosedAt));
+        launcher = start(upstream);
+
+        long hungUpAt;
+        try (Socket socket = new Socket("127.0.0.1", launcher.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + STREAM_WITH_TOOLS_AND_USAGE.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(STREAM_WITH_TOOLS_AND_USAGE);
+            out.flush();
+            Thread.sleep(300);
+            // Hang up only once the model works on it: the test is about an exchange in progress.
+            Eventually.await("the model server to get the request", Duration.ofSeconds(5), () -> upstream.requests().size() == 1);
+            hungUpAt = System.nanoTime();
+        }
+
+        Eventually.await("the launcher to close its connection to the model server", Duration.ofSeconds(3),
+                () -> upstream.failedExchanges() == 1);
+        assertThat(Duration.ofNanos(connectionClosedAt.get() - hungUpAt)).as("closed long before the model would have answered")
+                .isLessThan(MODEL_TIME);
+    }
+
+    /**
+     * A model server that takes {@link #MODEL_TIME} to answer, unless its connection closes first:
+     * then it stops and its exchange fails, as llama-server stops generating for a client that left.
+     * An HTTP server reads nothing while it works on a request, so it checks the socket itself.
+     */
+    private static FakeLlamaServer.Writer modelThatStopsWhenItsConnectionCloses(AtomicLong closedAt) {
+        return (request, response, callback) -> {
+            EndPoint endPoint = response.getRequest().getConnectionMetaData().getConnection().getEndPoint();
+            ByteBuffer probe = BufferUtil.allocate(1);
+            long deadline = System.nanoTime() + MODEL_TIME.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (endPoint.fill(probe) < 0) {
+                    closedAt.set(System.nanoTime());
+                    callback.failed(new EOFException("the model server's client closed the connection"));
+                    return;
+                }
+                Thread.sleep(20);
+            }
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
+            response.write(true, ByteBuffer.wrap(TOOL_CALL.body()), callback);
+        };
+    }
+
+    private static RunningLauncher start(FakeLlamaServer upstream) {
+        return Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri())
+                .heartbeatSeconds(Duration.ofMillis(200)).build());
+    }
+}
