@@ -1,0 +1,198 @@
+package dev.llamashim.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.jetty.Launcher;
+import dev.llamashim.jetty.LauncherConfig;
+import dev.llamashim.jetty.LogLevel;
+import dev.llamashim.jetty.RunningLauncher;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The load harness: on 127.0.0.1 a fake llama-server answering the ~2 KB tool call ({@link Inputs#toolCall2k})
+ * after a configurable delay, and in front of it nothing ({@code direct}), Jetty's stock async proxy
+ * ({@code jetty}, {@link StockJettyProxy}), the launcher without the shim ({@code plain},
+ * {@link Launcher#startPlainProxy}) or with it ({@code shim}); closed-loop load at each concurrency
+ * and delay, every answer read to its end. Prints one Markdown row per run, then the ratios; stops by itself.
+ *
+ * <p>Usage: {@code java -Xmx1g -cp benchmarks/target/benchmarks.jar dev.llamashim.bench.LoadHarness
+ * [--targets direct,jetty,plain,shim] [--concurrency 1,64,1024] [--delays 0,200] [--seconds 10] [--ramp-up 2] [--warmup 5]}
+ */
+public final class LoadHarness {
+
+    private static final List<String> TARGETS = List.of("direct", "jetty", "plain", "shim");
+
+    private LoadHarness() {}
+
+    /** Runs the matrix the arguments name (defaults above) and prints the results. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        List<String> targets = List.of(options.getOrDefault("targets", String.join(",", TARGETS)).split(","));
+        int[] concurrencies = ints(options.getOrDefault("concurrency", "1,64,1024"));
+        int[] delays = ints(options.getOrDefault("delays", "0,200"));
+        Duration window = Duration.ofSeconds(Long.parseLong(options.getOrDefault("seconds", "10")));
+        Duration rampUp = Duration.ofSeconds(Long.parseLong(options.getOrDefault("ramp-up", "2")));
+        Duration warmup = Duration.ofSeconds(Long.parseLong(options.getOrDefault("warmup", "5")));
+        int maxConcurrency = Arrays.stream(concurrencies).max().orElse(1);
+
+        byte[] answer = Inputs.toolCall2k();
+        byte[] jsonRequest = request(false);
+        byte[] streamRequest = request(true);
+        System.out.printf(Locale.ROOT, "# %s %s, %d cores; answer %d bytes, request %d bytes%n",
+                System.getProperty("java.vm.name"), System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(), answer.length, streamRequest.length);
+        System.out.println("| target | delay ms | concurrency | req/s | p50 ms | p99 ms | errors "
+                + "| peak JVM threads | peak proxy threads | peak heap MB | load avg (1 min) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+
+        QueuedThreadPool clientThreads = new QueuedThreadPool(16, 2);
+        clientThreads.setName("load-client");
+        HttpClient client = new HttpClient();
+        client.setExecutor(clientThreads);
+        client.setMaxConnectionsPerDestination(maxConcurrency);
+        client.setMaxRequestsQueuedPerDestination(maxConcurrency * 2);
+        client.setIdleTimeout(120_000);
+        client.start();
+
+        Map<String, LoadRun.Outcome> outcomes = new LinkedHashMap<>();
+        try (BenchUpstream upstream = new BenchUpstream(answer); ServerSampler sampler = new ServerSampler()) {
+            for (String target : targets) {
+                try (Proxy proxy = Proxy.start(target, upstream.uri())) {
+                    URI uri = proxy.uri().resolve("/v1/chat/completions");
+                    boolean shim = target.equals("shim");
+                    byte[] body = shim ? streamRequest : jsonRequest;
+                    upstream.delay(0);
+                    new LoadRun(client, uri, body, shim, answer.length).run(Math.min(64, maxConcurrency), Duration.ZERO, warmup);
+                    for (int delay : delays) {
+                        upstream.delay(delay);
+                        for (int concurrency : concurrencies) {
+                            sampler.reset(proxy.threadPrefix());
+                            LoadRun.Outcome outcome = new LoadRun(client, uri, body, shim, answer.length)
+                                    .run(concurrency, rampUp, window);
+                            ServerSampler.Peaks peaks = sampler.reset("");
+                            outcomes.put(target + "/" + delay + "/" + concurrency, outcome);
+                            System.out.printf(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %d | %d | %s | %d | %s |%n",
+                                    target, delay, concurrency, outcome.throughput(), outcome.percentileMillis(0.50),
+                                    outcome.percentileMillis(0.99), outcome.errors(), peaks.jvmThreads,
+                                    proxy.threadPrefix().isEmpty() ? "–" : String.valueOf(peaks.proxyThreads),
+                                    peaks.heapBytes / (1024 * 1024), loadAverage());
+                        }
+                    }
+                }
+            }
+        } finally {
+            client.stop();
+        }
+        printRatios(outcomes, concurrencies, delays);
+    }
+
+    private static void printRatios(Map<String, LoadRun.Outcome> outcomes, int[] concurrencies, int[] delays) {
+        System.out.println();
+        LoadRun.Outcome shim64 = outcomes.get("shim/0/64");
+        for (String baseline : List.of("plain", "jetty")) {
+            LoadRun.Outcome baseline64 = outcomes.get(baseline + "/0/64");
+            if (shim64 != null && baseline64 != null) {
+                System.out.printf(Locale.ROOT, "shim / %s throughput, concurrency 64, delay 0: %.3f (target >= 0.90)%n",
+                        baseline, shim64.throughput() / baseline64.throughput());
+            }
+        }
+        for (int delay : delays) {
+            LoadRun.Outcome shim1 = outcomes.get("shim/" + delay + "/1");
+            for (String baseline : List.of("plain", "jetty")) {
+                LoadRun.Outcome baseline1 = outcomes.get(baseline + "/" + delay + "/1");
+                if (shim1 != null && baseline1 != null) {
+                    System.out.printf(Locale.ROOT, "shim p50 - %s p50, concurrency 1, delay %d: %.3f ms (target < 1 ms)%n",
+                            baseline, delay, shim1.percentileMillis(0.5) - baseline1.percentileMillis(0.5));
+                }
+            }
+            if (delay == 0) {
+                continue;
+            }
+            for (int concurrency : concurrencies) {
+                for (String target : TARGETS) {
+                    LoadRun.Outcome outcome = outcomes.get(target + "/" + delay + "/" + concurrency);
+                    if (outcome != null) {
+                        double ideal = concurrency / (delay / 1000.0);
+                        System.out.printf(Locale.ROOT, "%s, delay %d, concurrency %d: %.0f req/s = %.3f of %.0f (target >= 0.95)%n",
+                                target, delay, concurrency, outcome.throughput(), outcome.throughput() / ideal, ideal);
+                    }
+                }
+            }
+        }
+    }
+
+    /** What stands between the load and the fake llama-server: nothing, Jetty's stock proxy, or the launcher without or with the shim. */
+    private record Proxy(URI uri, String threadPrefix, AutoCloseable stop) implements AutoCloseable {
+        static Proxy start(String target, URI upstream) throws Exception {
+            LauncherConfig config = LauncherConfig.builder().proxyPort(0).targetUrl(upstream).logLevel(LogLevel.WARN).build();
+            return switch (target) {
+                case "direct" -> new Proxy(upstream, "", () -> { });
+                case "jetty" -> {
+                    StockJettyProxy jetty = new StockJettyProxy(upstream);
+                    yield new Proxy(jetty.uri(), StockJettyProxy.THREADS, jetty);
+                }
+                case "plain" -> launcher(Launcher.startPlainProxy(config));
+                case "shim" -> launcher(Launcher.start(config));
+                default -> throw new IllegalArgumentException("unknown target " + target + "; known: " + TARGETS);
+            };
+        }
+
+        /** The launcher's pool is called {@code llamashim}. */
+        private static Proxy launcher(RunningLauncher launcher) {
+            return new Proxy(launcher.uri(), "llamashim", launcher);
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop.close();
+        }
+    }
+
+    /** The captured request with tools, as a streaming client (shim) or a plain one (direct, plain proxy) sends it. */
+    private static byte[] request(boolean stream) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode request = (ObjectNode) mapper.readTree(Fixture.load("new", "tool-call-nonstream").requestBody());
+        request.put("stream", stream);
+        return mapper.writeValueAsBytes(request);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("expected --name value pairs, got " + List.of(args));
+            }
+            options.put(args[i].substring(2), args[++i]);
+        }
+        return options;
+    }
+
+    private static int[] ints(String list) {
+        List<Integer> values = new ArrayList<>();
+        for (String value : list.split(",")) {
+            values.add(Integer.parseInt(value.trim()));
+        }
+        return values.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
