@@ -15,7 +15,6 @@ import dev.llamashim.servlet.testing.Routes;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -94,11 +93,7 @@ class HeartbeatEndToEndTest {
 
         long hungUpAt;
         try (Socket socket = new Socket("127.0.0.1", launcher.port())) {
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + STREAM_WITH_TOOLS_AND_USAGE.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(STREAM_WITH_TOOLS_AND_USAGE);
-            out.flush();
+            Http.writeJsonPost(socket.getOutputStream(), "/v1/chat/completions", STREAM_WITH_TOOLS_AND_USAGE);
             Thread.sleep(300);
             // Hang up only once the model works on it: the test is about an exchange in progress.
             Eventually.await("the model server to get the request", Duration.ofSeconds(5), () -> upstream.requests().size() == 1);

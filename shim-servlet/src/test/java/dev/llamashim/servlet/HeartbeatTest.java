@@ -15,7 +15,6 @@ import dev.llamashim.servlet.testing.OpenAiJava;
 import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
 import dev.llamashim.servlet.testing.ServletContainer;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -102,11 +101,7 @@ class HeartbeatTest {
 
     private static void sendAndHangUp(Downstream.Setup setup) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", setup.container().baseUri().getPort())) {
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + STREAM_WITH_TOOLS.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(STREAM_WITH_TOOLS);
-            out.flush();
+            Http.writeJsonPost(socket.getOutputStream(), "/v1/chat/completions", STREAM_WITH_TOOLS);
             Thread.sleep(300);
         }
     }

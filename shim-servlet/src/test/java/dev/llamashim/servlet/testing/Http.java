@@ -1,6 +1,7 @@
 package dev.llamashim.servlet.testing;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,6 +55,17 @@ public final class Http {
             request.headers(headers);
         }
         return request.build();
+    }
+
+    /**
+     * Writes a POST of {@code body} as JSON to {@code path} straight to {@code out}, for a client no
+     * HTTP client library would play (one that hangs up while it waits for the answer, say).
+     */
+    public static void writeJsonPost(OutputStream out, String path, byte[] body) throws IOException {
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
     }
 
     private static HttpRequest getRequest(URI uri, String... headers) {
