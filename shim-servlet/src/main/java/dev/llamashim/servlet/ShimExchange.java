@@ -100,7 +100,10 @@ final class ShimExchange implements AsyncListener {
             }
             // The downstream failed because its answer went past max-response-bytes: ours to answer (502).
         }
-        if (!shimmed.downstreamWentAsync() && answered.compareAndSet(false, true)) {
+        if (!downstreamDone()) {
+            return;
+        }
+        if (answered.compareAndSet(false, true)) {
             if (async == null) {
                 ResponseSender.send(request, response, answer());
                 return;
@@ -125,6 +128,14 @@ final class ShimExchange implements AsyncListener {
         if (heartbeats != null) {
             scheduleHeartbeat();
         }
+    }
+
+    /**
+     * Whether the downstream, back from a dispatch, left nothing pending: no async cycle going, and
+     * no dispatch asked for (another thread may already have asked for the next one).
+     */
+    private synchronized boolean downstreamDone() {
+        return !shimmed.downstreamWentAsync() && !awaitingDispatch;
     }
 
     /** The async downstream called {@code complete()}: its answer is all there; send the client its own. */
