@@ -33,7 +33,7 @@ final class Json {
 
     /**
      * {@code json} with every lone surrogate (half of a pair without its other half) written as a
-     * {@code \\uXXXX} escape. Such a value is valid JSON when it arrives escaped, and the parser
+     * {@code \\u} escape with four hex digits. Such a value is valid JSON when it arrives escaped, and the parser
      * turns it into a bare {@code char}; written raw, Jackson's UTF-8 generator cannot encode it
      * and fails ("Split surrogate on writeRaw() input"). In JSON text a lone surrogate can only be
      * inside a string, where the escape means the same thing.

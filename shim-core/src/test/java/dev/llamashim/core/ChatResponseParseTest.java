@@ -337,7 +337,7 @@ class ChatResponseParseTest {
     @Test
     void parsesFromAnInputStreamAndFromASliceOfBytes() throws IOException {
         String json = withMessage("{\"content\":\"hi\"}");
-        byte[] padded = ("XXX" + json + "YYY").getBytes(StandardCharsets.UTF_8);
+        byte[] padded = ("pad" + json + "end").getBytes(StandardCharsets.UTF_8);
 
         ChatResponse fromStream = ChatResponse.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
         ChatResponse fromSlice = ChatResponse.parse(padded, 3, padded.length - 6);

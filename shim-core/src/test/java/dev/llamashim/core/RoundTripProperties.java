@@ -215,7 +215,7 @@ class RoundTripProperties {
     private static byte[] render(JsonNode node, int how) {
         try {
             return switch (how) {
-                // Jackson's UTF-8 writer escapes every surrogate as \\uXXXX.
+                // Jackson's UTF-8 writer escapes every surrogate as a \\u escape.
                 case 0 -> MAPPER.writeValueAsBytes(node);
                 // Raw 4-byte UTF-8 for supplementary characters (a lone surrogate becomes '?').
                 case 1 -> MAPPER.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
