@@ -8,6 +8,7 @@ import dev.llamashim.jetty.LauncherConfig;
 import dev.llamashim.jetty.LogLevel;
 import dev.llamashim.jetty.RunningLauncher;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +30,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * and delay, every answer read to its end. Prints one Markdown row per run, then the ratios; stops by itself.
  *
  * <p>Usage: {@code java -Xmx1g -cp benchmarks/target/benchmarks.jar dev.llamashim.bench.LoadHarness
- * [--targets direct,jetty,plain,shim] [--concurrency 1,64,1024] [--delays 0,200] [--seconds 10] [--ramp-up 2] [--warmup 5]}
+ * [--targets direct,jetty,plain,shim] [--concurrency 1,64,1024] [--delays 0,200] [--seconds 10] [--ramp-up 2] [--warmup 5]}.
+ * The warmup runs each target once at concurrency 64 without delay; the ramp-up of each run is not measured.
  */
 public final class LoadHarness {
 
     private static final List<String> TARGETS = List.of("direct", "jetty", "plain", "shim");
+    /** CPU time of the whole JVM: client, fake upstream and proxy together. */
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private LoadHarness() {}
 
@@ -49,14 +54,12 @@ public final class LoadHarness {
         int maxConcurrency = Arrays.stream(concurrencies).max().orElse(1);
 
         byte[] answer = Inputs.toolCall2k();
-        byte[] jsonRequest = request(false);
-        byte[] streamRequest = request(true);
         System.out.printf(Locale.ROOT, "# %s %s, %d cores; answer %d bytes, request %d bytes%n",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), answer.length, streamRequest.length);
-        System.out.println("| target | delay ms | concurrency | req/s | p50 ms | p99 ms | errors "
+                Runtime.getRuntime().availableProcessors(), answer.length, body("shim").length);
+        System.out.println("| target | delay ms | concurrency | req/s | p50 ms | p99 ms | errors | JVM CPU µs/req "
                 + "| peak JVM threads | peak proxy threads | peak heap MB | load avg (1 min) |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
         QueuedThreadPool clientThreads = new QueuedThreadPool(16, 2);
         clientThreads.setName("load-client");
@@ -69,24 +72,36 @@ public final class LoadHarness {
 
         Map<String, LoadRun.Outcome> outcomes = new LinkedHashMap<>();
         try (BenchUpstream upstream = new BenchUpstream(answer); ServerSampler sampler = new ServerSampler()) {
+            // Compile the hot paths of every target once before anything is measured.
             for (String target : targets) {
                 try (Proxy proxy = Proxy.start(target, upstream.uri())) {
-                    URI uri = proxy.uri().resolve("/v1/chat/completions");
-                    boolean shim = target.equals("shim");
-                    byte[] body = shim ? streamRequest : jsonRequest;
                     upstream.delay(0);
-                    new LoadRun(client, uri, body, shim, answer.length).run(Math.min(64, maxConcurrency), Duration.ZERO, warmup);
-                    for (int delay : delays) {
-                        upstream.delay(delay);
-                        for (int concurrency : concurrencies) {
+                    new LoadRun(client, proxy.uri().resolve("/v1/chat/completions"), body(target), target.equals("shim"),
+                            answer.length).run(Math.min(64, maxConcurrency), Duration.ZERO, warmup);
+                }
+            }
+            // Targets take turns within each delay and concurrency, so a change in the machine's
+            // other load falls on all of them alike; each run gets a fresh proxy, so its thread peak is its own.
+            for (int delay : delays) {
+                for (int concurrency : concurrencies) {
+                    for (String target : targets) {
+                        try (Proxy proxy = Proxy.start(target, upstream.uri())) {
+                            URI uri = proxy.uri().resolve("/v1/chat/completions");
+                            boolean shim = target.equals("shim");
+                            upstream.delay(delay);
                             sampler.reset(proxy.threadPrefix());
-                            LoadRun.Outcome outcome = new LoadRun(client, uri, body, shim, answer.length)
+                            long cpuBefore = OS.getProcessCpuTime();
+                            LoadRun.Outcome outcome = new LoadRun(client, uri, body(target), shim, answer.length)
                                     .run(concurrency, rampUp, window);
+                            long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
                             ServerSampler.Peaks peaks = sampler.reset("");
+                            // The ramp-up's requests used CPU too; scale to the window's share of the run.
+                            double cpuMicrosPerRequest = cpuNanos / 1e3 / Math.max(1, outcome.requests())
+                                    * outcome.seconds() / (outcome.seconds() + rampUp.toNanos() / 1e9);
                             outcomes.put(target + "/" + delay + "/" + concurrency, outcome);
-                            System.out.printf(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %d | %d | %s | %d | %s |%n",
+                            System.out.printf(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %d | %,.0f | %d | %s | %d | %s |%n",
                                     target, delay, concurrency, outcome.throughput(), outcome.percentileMillis(0.50),
-                                    outcome.percentileMillis(0.99), outcome.errors(), peaks.jvmThreads,
+                                    outcome.percentileMillis(0.99), outcome.errors(), cpuMicrosPerRequest, peaks.jvmThreads,
                                     proxy.threadPrefix().isEmpty() ? "–" : String.valueOf(peaks.proxyThreads),
                                     peaks.heapBytes / (1024 * 1024), loadAverage());
                         }
@@ -161,11 +176,14 @@ public final class LoadHarness {
         }
     }
 
-    /** The captured request with tools, as a streaming client (shim) or a plain one (direct, plain proxy) sends it. */
-    private static byte[] request(boolean stream) throws IOException {
+    /**
+     * The captured request with tools, as a streaming client sends it to the shim ({@code stream:true}),
+     * or with {@code stream:false} to the others, which answer with the upstream's JSON as it is.
+     */
+    private static byte[] body(String target) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode request = (ObjectNode) mapper.readTree(Fixture.load("new", "tool-call-nonstream").requestBody());
-        request.put("stream", stream);
+        request.put("stream", target.equals("shim"));
         return mapper.writeValueAsBytes(request);
     }
 
