@@ -29,11 +29,15 @@ final class ShimmedRequest extends ReplayedBodyRequest {
     }
 
     @Override
-    public synchronized AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
         AsyncContext real = super.startAsync(request, response);
-        asyncContext = new DownstreamAsyncContext(real, exchange);
-        exchange.downstreamWentAsync(real, asyncContext);
-        return asyncContext;
+        DownstreamAsyncContext context = new DownstreamAsyncContext(real, exchange);
+        synchronized (this) {
+            asyncContext = context;
+        }
+        // Outside this object's lock: the exchange takes its own lock first, then this one's.
+        exchange.downstreamWentAsync(real, context);
+        return context;
     }
 
     @Override
