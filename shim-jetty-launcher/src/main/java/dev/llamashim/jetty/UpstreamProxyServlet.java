@@ -4,6 +4,7 @@ import dev.llamashim.servlet.OpenAiError;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -14,12 +15,15 @@ import java.net.URI;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +43,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     static final String UPSTREAM_MILLIS_ATTRIBUTE = "dev.llamashim.jetty.upstreamMillis";
 
     private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
+    private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
 
@@ -118,12 +123,34 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
+    /**
+     * An event stream goes out piece by piece, each flushed: the servlet output buffer would hold
+     * small events (one per token) back. Other bodies keep the buffer; turning it off instead made
+     * Jetty write them one byte at a time (BENCHMARKS.md).
+     */
     @Override
-    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
-        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
-        // Without this, the container gathers small writes into its buffer, and a native SSE
-        // stream (one small event per token) would reach the client in bursts of buffer size.
-        proxyResponse.setBufferSize(0);
+    protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
+            byte[] buffer, int offset, int length, Callback callback) {
+        String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+            super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
+            return;
+        }
+        try {
+            EventStreamWriter writer = (EventStreamWriter) request.getAttribute(EVENT_STREAM_WRITER_ATTRIBUTE);
+            if (writer == null) {
+                ServletOutputStream out = response.getOutputStream();
+                writer = new EventStreamWriter(out, proxyResponse, buffer, offset, length, callback);
+                request.setAttribute(EVENT_STREAM_WRITER_ATTRIBUTE, writer);
+                // The container calls back once the output is ready, and the first piece goes out then.
+                out.setWriteListener(writer);
+            } else {
+                writer.write(buffer, offset, length, callback);
+            }
+        } catch (IOException | RuntimeException e) {
+            callback.failed(e);
+            proxyResponse.abort(e);
+        }
     }
 
     @Override

@@ -1,0 +1,93 @@
+package dev.llamashim.jetty;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.IOException;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Passes an upstream event stream on to the client piece by piece, each piece written and then
+ * flushed with non-blocking output, so every event leaves as it arrives (the servlet output
+ * buffer would otherwise hold small events back) while normal bodies keep the buffer.
+ */
+final class EventStreamWriter implements WriteListener {
+
+    private final ServletOutputStream out;
+    private final Response upstream;
+    private byte[] buffer;
+    private int offset;
+    private int length;
+    private boolean flushPending;
+    private Callback callback;
+
+    /**
+     * A writer holding the first piece; it is written once this writer is set as the output's
+     * {@link WriteListener} and the container calls {@link #onWritePossible()}.
+     */
+    EventStreamWriter(ServletOutputStream out, Response upstream, byte[] bytes, int offset, int length, Callback callback) {
+        this.out = out;
+        this.upstream = upstream;
+        this.buffer = bytes;
+        this.offset = offset;
+        this.length = length;
+        this.callback = callback;
+    }
+
+    /** Takes the next piece; {@code callback} completes once it is written and flushed. */
+    synchronized void write(byte[] bytes, int offset, int length, Callback callback) {
+        this.buffer = bytes;
+        this.offset = offset;
+        this.length = length;
+        this.callback = callback;
+        pump();
+    }
+
+    @Override
+    public synchronized void onWritePossible() {
+        pump();
+    }
+
+    /** Write, then flush, each only when the connection is ready; the container calls back otherwise. */
+    private void pump() {
+        try {
+            if (buffer != null) {
+                if (!out.isReady()) {
+                    return;
+                }
+                out.write(buffer, offset, length);
+                buffer = null;
+                flushPending = true;
+            }
+            if (flushPending) {
+                if (!out.isReady()) {
+                    return;
+                }
+                out.flush();
+                flushPending = false;
+            }
+            if (callback != null && out.isReady()) {
+                Callback done = callback;
+                callback = null;
+                // May hand over the next piece at once (re-entering write on this thread).
+                done.succeeded();
+            }
+        } catch (IOException e) {
+            onError(e);
+        }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        Callback failed;
+        synchronized (this) {
+            failed = callback;
+            callback = null;
+            buffer = null;
+        }
+        if (failed != null) {
+            failed.failed(failure);
+        }
+        upstream.abort(failure);
+    }
+}
