@@ -12,8 +12,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * Makes {@code stream:true} chat requests with tools work against model servers that can only
@@ -64,11 +64,14 @@ public final class ToolStreamFilter implements Filter {
         synthesizer = new StreamSynthesizer(settings.chunking());
         if (settings.heartbeats()) {
             // One timer thread for all requests: it only queues a few bytes per heartbeat.
-            heartbeats = Executors.newSingleThreadScheduledExecutor(task -> {
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
                 Thread thread = new Thread(task, "llamashim-heartbeat");
                 thread.setDaemon(true);
                 return thread;
             });
+            // Most heartbeats are cancelled (the answer came first); don't keep them queued until due.
+            timer.setRemoveOnCancelPolicy(true);
+            heartbeats = timer;
         }
     }
 
