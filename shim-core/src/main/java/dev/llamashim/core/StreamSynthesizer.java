@@ -41,11 +41,6 @@ public final class StreamSynthesizer {
         this.policy = Objects.requireNonNull(policy, "policy");
     }
 
-    /** The policy this synthesizer cuts text fields with. */
-    public ChunkingPolicy policy() {
-        return policy;
-    }
-
     /**
      * The stream as events, {@code data: [DONE]} last.
      *

@@ -64,15 +64,6 @@ public record LauncherConfig(
         return new Builder();
     }
 
-    /** A builder starting from this configuration. */
-    public Builder toBuilder() {
-        return new Builder()
-                .listenHost(listenHost).proxyPort(proxyPort).targetUrl(targetUrl).verifySsl(verifySsl)
-                .streamingChunkSize(streamingChunkSize).requestTimeout(requestTimeout).logLevel(logLevel)
-                .simulateWhen(simulateWhen).chatPaths(chatPaths).maxBodyBytes(maxBodyBytes)
-                .maxResponseBytes(maxResponseBytes).heartbeatSeconds(heartbeatSeconds);
-    }
-
     /** The part of this configuration that {@link dev.llamashim.servlet.ToolStreamFilter} takes. */
     public ShimSettings shimSettings() {
         try {

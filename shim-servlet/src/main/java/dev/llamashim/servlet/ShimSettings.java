@@ -86,18 +86,6 @@ public record ShimSettings(
         return new Builder();
     }
 
-    /** A builder starting from these settings. */
-    public Builder toBuilder() {
-        Builder builder = new Builder();
-        builder.chunking = chunking;
-        builder.simulateWhen = simulateWhen;
-        builder.chatPaths = chatPaths;
-        builder.maxBodyBytes = maxBodyBytes;
-        builder.maxResponseBytes = maxResponseBytes;
-        builder.heartbeat = heartbeat;
-        return builder;
-    }
-
     /** Whether {@code path} (a request URI path) names a chat completions endpoint. */
     public boolean isChatPath(String path) {
         for (String suffix : chatPaths) {

@@ -83,11 +83,6 @@ public final class ToolStreamFilter implements Filter {
         }
     }
 
-    /** The settings in force ({@code null} before {@link #init} for a filter made without them). */
-    public ShimSettings settings() {
-        return settings;
-    }
-
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
