@@ -19,12 +19,14 @@ import java.util.Map;
 /**
  * The response the downstream writes for a shimmed request. Nothing reaches the client: status,
  * headers and body are held (the body up to {@code max-response-bytes}) until the exchange
- * decides what the client gets. It never reports itself committed, so a proxy can still turn a
- * failure into an error status.
+ * decides what the client gets. It reports itself committed only once a repaired stream has
+ * started ({@link #repairWith}), so a proxy can still turn a failure into an error status.
  */
 final class CapturingResponse extends HttpServletResponseWrapper {
 
     private final CaptureOutputStream output;
+    private ServletOutputStream body;
+    private RepairingOutputStream repairing;
     private final List<Map.Entry<String, String>> headers = new ArrayList<>();
     private int status = SC_OK;
     private String contentType;
@@ -34,6 +36,36 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     CapturingResponse(HttpServletResponse response, int maxBytes) {
         super(response);
         this.output = new CaptureOutputStream(maxBytes);
+        this.body = output;
+    }
+
+    /**
+     * Makes the body a stream that repairs a {@code 200 text/event-stream} answer on its way to
+     * the client (and holds any other answer as before).
+     */
+    synchronized RepairingOutputStream repairWith(ShimExchange exchange, boolean includeUsage) {
+        repairing = new RepairingOutputStream(this, output, exchange, includeUsage);
+        body = repairing;
+        return repairing;
+    }
+
+    /** Whether the answer so far is a {@code 200} event stream with no content coding: one a repairer can read. */
+    synchronized boolean isRepairableStream() {
+        if (status != SC_OK || contentType == null
+                || !contentType.split(";", 2)[0].trim().equalsIgnoreCase("text/event-stream")) {
+            return false;
+        }
+        String coding = getHeader("Content-Encoding");
+        return coding == null || coding.trim().equalsIgnoreCase("identity");
+    }
+
+    /** The headers set so far (content type excluded), in order. */
+    synchronized List<Map.Entry<String, String>> headers() {
+        return List.copyOf(headers);
+    }
+
+    private boolean streamed() {
+        return repairing != null && repairing.streamed();
     }
 
     /** The answer as it stands; called once the downstream is done. */
@@ -55,13 +87,13 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         if (writer != null) {
             throw new IllegalStateException("getWriter() was already called");
         }
-        return output;
+        return body;
     }
 
     @Override
     public synchronized PrintWriter getWriter() {
         if (writer == null) {
-            writer = new PrintWriter(new OutputStreamWriter(output, writerCharset()), false);
+            writer = new PrintWriter(new OutputStreamWriter(body, writerCharset()), false);
         }
         return writer;
     }
@@ -90,12 +122,25 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     @Override
-    public synchronized void sendError(int sc) {
+    public void sendError(int sc) {
         sendError(sc, null);
     }
 
     @Override
-    public synchronized void sendError(int sc, String msg) {
+    public void sendError(int sc, String msg) {
+        RepairingOutputStream stream;
+        synchronized (this) {
+            stream = streamed() ? repairing : null;
+        }
+        if (stream != null) {
+            // The stream has started: the client learns of the failure in it.
+            stream.brokeOff();
+            return;
+        }
+        holdError(sc, msg);
+    }
+
+    private synchronized void holdError(int sc, String msg) {
         resetBuffer();
         status = sc;
         if (msg != null) {
@@ -225,15 +270,20 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     }
 
     @Override
-    public boolean isCommitted() {
-        return false;
+    public synchronized boolean isCommitted() {
+        return streamed();
     }
 
     @Override
-    public void flushBuffer() {
-        if (writer != null) {
-            writer.flush();
+    public void flushBuffer() throws IOException {
+        ServletOutputStream out;
+        synchronized (this) {
+            if (writer != null) {
+                writer.flush();
+            }
+            out = body;
         }
+        out.flush();
     }
 
     @Override
@@ -243,6 +293,9 @@ final class CapturingResponse extends HttpServletResponseWrapper {
 
     @Override
     public synchronized void resetBuffer() {
+        if (streamed()) {
+            throw new IllegalStateException("the response is committed: its event stream has started");
+        }
         if (writer != null) {
             writer.flush();
         }

@@ -5,6 +5,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
@@ -13,11 +14,15 @@ import java.util.function.Consumer;
  * Writes byte runs to the client in order with non-blocking output, each flushed so it leaves at
  * once, and completes the request's async context after the last. No thread waits for a slow
  * client: the container calls back when it can take more. Any thread may send; the container's
- * callbacks and the senders take turns on this object's lock.
+ * callbacks and the senders take turns on this object's lock. A sender that produces without end
+ * (a repaired stream) asks for {@linkplain #hasRoom() room} first, so a slow client holds back
+ * the model server instead of filling the memory.
  */
 final class NonBlockingWriter implements WriteListener {
 
     private static final System.Logger LOG = System.getLogger(NonBlockingWriter.class.getName());
+    /** Bytes waiting for the client above which {@link #hasRoom()} says no. */
+    static final int HIGH_WATER_BYTES = 64 * 1024;
 
     private AsyncContext async;
     private final ServletOutputStream out;
@@ -27,6 +32,8 @@ final class NonBlockingWriter implements WriteListener {
     private boolean closing;
     private boolean completed;
     private boolean failed;
+    private long queuedBytes;
+    private Runnable whenRoom;
 
     private NonBlockingWriter(AsyncContext async, ServletOutputStream out, Consumer<Throwable> onFailure) {
         this.async = async;
@@ -51,31 +58,80 @@ final class NonBlockingWriter implements WriteListener {
     }
 
     /** Queues {@code bytes} and writes what the connection takes now. */
-    synchronized void send(byte[] bytes) {
-        if (failed || closing) {
-            return;
+    void send(byte[] bytes) {
+        Runnable roomTask;
+        synchronized (this) {
+            if (failed || closing) {
+                return;
+            }
+            enqueue(ByteBuffer.wrap(bytes));
+            roomTask = pump();
         }
-        queue.add(ByteBuffer.wrap(bytes));
-        pump();
+        runIfAny(roomTask);
     }
 
     /** Queues the last {@code length} bytes of {@code bytes} from {@code offset}; completes once all is written. */
-    synchronized void close(byte[] bytes, int offset, int length) {
-        if (failed || closing) {
-            return;
+    void close(byte[] bytes, int offset, int length) {
+        Runnable roomTask;
+        synchronized (this) {
+            if (failed || closing) {
+                return;
+            }
+            enqueue(ByteBuffer.wrap(bytes, offset, length));
+            closing = true;
+            roomTask = pump();
         }
-        queue.add(ByteBuffer.wrap(bytes, offset, length));
-        closing = true;
-        pump();
+        runIfAny(roomTask);
+    }
+
+    /** Whether fewer than {@link #HIGH_WATER_BYTES} wait for the client (or writing failed: nothing waits). */
+    synchronized boolean hasRoom() {
+        return failed || queuedBytes < HIGH_WATER_BYTES;
+    }
+
+    /**
+     * Whether there is room now; if not, {@code task} runs once the client has taken enough (one
+     * task waits at a time; a later call replaces it).
+     */
+    synchronized boolean hasRoomOrLater(Runnable task) {
+        if (hasRoom()) {
+            return true;
+        }
+        whenRoom = task;
+        return false;
+    }
+
+    /** Blocks the calling thread until there is room; for senders that write blocking. */
+    synchronized void awaitRoom() throws InterruptedIOException {
+        while (!hasRoom()) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the client to read");
+            }
+        }
     }
 
     @Override
-    public synchronized void onWritePossible() {
-        pump();
+    public void onWritePossible() {
+        Runnable roomTask;
+        synchronized (this) {
+            roomTask = pump();
+        }
+        runIfAny(roomTask);
     }
 
-    /** Writes and flushes while the connection is ready; otherwise the container calls back. */
-    private void pump() {
+    private void enqueue(ByteBuffer bytes) {
+        queue.add(bytes);
+        queuedBytes += bytes.remaining();
+    }
+
+    /**
+     * Writes and flushes while the connection is ready; otherwise the container calls back.
+     * Returns the task waiting for room if there is room now, to be run outside the lock.
+     */
+    private Runnable pump() {
         try {
             while (!failed && out.isReady()) {
                 if (needsFlush) {
@@ -89,27 +145,49 @@ final class NonBlockingWriter implements WriteListener {
                         completed = true;
                         async.complete();
                     }
-                    return;
+                    break;
                 }
+                queuedBytes -= next.remaining();
                 out.write(next.array(), next.arrayOffset() + next.position(), next.remaining());
                 needsFlush = true;
             }
         } catch (IOException e) {
             onError(e);
         }
+        return takeRoomTask();
+    }
+
+    private Runnable takeRoomTask() {
+        if (!hasRoom()) {
+            return null;
+        }
+        notifyAll();
+        Runnable task = whenRoom;
+        whenRoom = null;
+        return task;
+    }
+
+    private static void runIfAny(Runnable task) {
+        if (task != null) {
+            task.run();
+        }
     }
 
     @Override
     public void onError(Throwable failure) {
         AsyncContext context;
+        Runnable roomTask;
         synchronized (this) {
             if (failed) {
                 return;
             }
             failed = true;
             queue.clear();
+            queuedBytes = 0;
             context = async;
+            roomTask = takeRoomTask();
         }
+        runIfAny(roomTask);
         LOG.log(System.Logger.Level.DEBUG, "writing to the client failed", failure);
         onFailure.accept(failure);
         completeQuietly(context);

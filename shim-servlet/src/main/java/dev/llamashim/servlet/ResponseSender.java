@@ -5,6 +5,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -43,15 +44,23 @@ final class ResponseSender {
         out.flush();
     }
 
-    /** Commits a {@code 200 text/event-stream} response whose events come later (heartbeats first). */
-    static NonBlockingWriter startStream(AsyncContext async, HttpServletResponse response, Consumer<Throwable> onFailure)
-            throws IOException {
+    /**
+     * Commits a {@code 200 text/event-stream} response with {@code headers} (at least
+     * {@link ShimAnswer#STREAM_HEADERS}) whose events come later (heartbeats, or a repaired stream).
+     */
+    static NonBlockingWriter startStream(AsyncContext async, HttpServletResponse response,
+            List<Map.Entry<String, String>> headers, Consumer<Throwable> onFailure) throws IOException {
+        writeStreamHead(response, headers);
+        return NonBlockingWriter.open(async, response, onFailure);
+    }
+
+    /** Sets status {@code 200}, {@code headers} and the event-stream content type. */
+    static void writeStreamHead(HttpServletResponse response, List<Map.Entry<String, String>> headers) {
         response.setStatus(HttpServletResponse.SC_OK);
-        for (Map.Entry<String, String> header : ShimAnswer.STREAM_HEADERS) {
-            response.setHeader(header.getKey(), header.getValue());
+        for (Map.Entry<String, String> header : headers) {
+            response.addHeader(header.getKey(), header.getValue());
         }
         response.setContentType(ShimAnswer.EVENT_STREAM);
-        return NonBlockingWriter.open(async, response, onFailure);
     }
 
     private static void writeHead(HttpServletResponse response, ShimAnswer answer) {

@@ -72,15 +72,23 @@ record ShimAnswer(
                     "upstream_error", "invalid_upstream_response"));
         }
         byte[] stream = synthesizer.toBytes(response, includeUsage);
-        List<Map.Entry<String, String>> headers = new ArrayList<>();
-        for (Map.Entry<String, String> header : captured.headers()) {
+        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true);
+    }
+
+    /**
+     * The headers of a stream made from a downstream answer with {@code headers}: its own, less
+     * hop-by-hop ones and those that described its body, then {@link #STREAM_HEADERS}.
+     */
+    static List<Map.Entry<String, String>> streamHeaders(List<Map.Entry<String, String>> headers) {
+        List<Map.Entry<String, String>> kept = new ArrayList<>();
+        for (Map.Entry<String, String> header : headers) {
             String name = header.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(name) && !ABOUT_THE_JSON_BODY.contains(name)) {
-                headers.add(header);
+                kept.add(header);
             }
         }
-        headers.addAll(STREAM_HEADERS);
-        return new ShimAnswer(200, headers, EVENT_STREAM, stream, stream.length, true);
+        kept.addAll(STREAM_HEADERS);
+        return kept;
     }
 
     /** The downstream's answer as it came, less hop-by-hop headers. */

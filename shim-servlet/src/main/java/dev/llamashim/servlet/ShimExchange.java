@@ -12,19 +12,26 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import jakarta.servlet.ServletOutputStream;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One shimmed request, from handing the rewritten request down the chain to writing the client's
- * answer. The downstream may answer on the calling thread, or later from any thread through
- * {@code AsyncContext.complete()}, or in a later dispatch it asks for with
- * {@code AsyncContext.dispatch()}; either way the client is answered exactly once. While an async
- * downstream works, heartbeats (when on) start the stream early and keep it alive; a failed
- * heartbeat means the client is gone, and the downstream's listeners hear of it.
+ * One shimmed request, from handing the request down the chain to writing the client's answer.
+ * The downstream is asked for one JSON answer ({@code stream:false}, mode {@code synthesize}) or
+ * for its own stream (modes {@code repair} and {@code auto}); in {@code auto}, a refusal to stream
+ * is answered by asking once more with {@code stream:false}. The downstream may answer on the
+ * calling thread, or later from any thread through {@code AsyncContext.complete()}, or in a later
+ * dispatch it asks for with {@code AsyncContext.dispatch()}; either way the client is answered
+ * exactly once. While an async downstream works, heartbeats (when on) start the stream early and
+ * keep it alive; a failed heartbeat means the client is gone, and the downstream's listeners hear
+ * of it.
  */
 final class ShimExchange implements AsyncListener {
 
@@ -36,50 +43,90 @@ final class ShimExchange implements AsyncListener {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final StreamSynthesizer synthesizer;
-    private final boolean includeUsage;
-    private final CapturingResponse capture;
+    private final ShimPlan plan;
+    private final byte[] clientBody;
+    private final ShimSettings settings;
+    private final RefusalMemory refusals;
     private final ScheduledExecutorService heartbeats;
-    private final Duration heartbeat;
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile AsyncContext async;
     private volatile DownstreamAsyncContext downstreamContext;
     private volatile boolean clientGone;
-    private ShimmedRequest shimmed;
+    // The attempt under way: what the downstream was given, and (when it was asked to stream) the repairer.
+    private volatile ShimmedRequest shimmed;
+    private volatile CapturingResponse capture;
+    private volatile RepairingOutputStream repairing;
     private boolean awaitingDispatch;
+    private boolean retryPending;
+    private boolean retried;
+    private boolean writingBlocking;
+    private boolean openingStream;
+    private Set<String> attributesBefore = Set.of();
     private NonBlockingWriter stream;
     private ScheduledFuture<?> nextHeartbeat;
 
+    /**
+     * @param plan what the request asks for, with its {@code stream:false} body
+     * @param clientBody the request body as the client sent it (for the model server's own stream)
+     * @param refusals model servers that refused to stream ({@code auto}), or {@code null}
+     */
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
-            boolean includeUsage, ShimSettings settings, ScheduledExecutorService heartbeats) {
+            ShimPlan plan, byte[] clientBody, ShimSettings settings, RefusalMemory refusals,
+            ScheduledExecutorService heartbeats) {
         this.request = request;
         this.response = response;
         this.synthesizer = synthesizer;
-        this.includeUsage = includeUsage;
-        this.capture = new CapturingResponse(response, (int) settings.maxResponseBytes());
+        this.plan = plan;
+        this.clientBody = clientBody;
+        this.settings = settings;
+        this.refusals = refusals;
         this.heartbeats = heartbeats;
-        this.heartbeat = settings.heartbeat();
     }
 
-    /** Hands the rewritten request down the chain; answers at once if the downstream stayed synchronous. */
-    void run(FilterChain chain, byte[] upstreamBody) throws IOException, ServletException {
-        shimmed = new ShimmedRequest(request, upstreamBody, this);
+    /** Hands the request down the chain; answers at once if the downstream stayed synchronous. */
+    void run(FilterChain chain) throws IOException, ServletException {
         request.setAttribute(EXCHANGE_ATTRIBUTE, this);
-        downstream(chain, shimmed, capture);
+        boolean stream = switch (settings.mode()) {
+            case SYNTHESIZE -> false;
+            case REPAIR -> true;
+            case AUTO -> !refusals.refused(request.getRequestURI(), plan.model());
+        };
+        if (stream && settings.mode() == Mode.AUTO) {
+            attributesBefore = Set.copyOf(Collections.list(request.getAttributeNames()));
+        }
+        attempt(chain, stream);
+    }
+
+    /** Asks the downstream for its own stream ({@code stream}) or for one JSON answer. */
+    private void attempt(FilterChain chain, boolean stream) throws IOException, ServletException {
+        CapturingResponse held = new CapturingResponse(response, (int) settings.maxResponseBytes());
+        repairing = stream ? held.repairWith(this, plan.includeUsage()) : null;
+        capture = held;
+        shimmed = new ShimmedRequest(request, stream ? clientBody : plan.upstreamBody(), this, held);
+        downstream(chain, shimmed, held);
     }
 
     /**
      * The container's dispatch that the downstream asked for with {@code AsyncContext.dispatch()}
-     * (Spring MVC's async results end so): the downstream writes its answer now.
+     * (Spring MVC's async results end so): the downstream writes its answer now. Or the dispatch
+     * this exchange asked for to ask the downstream again, with {@code stream:false}.
      */
     void runDispatch(FilterChain chain, ServletRequest dispatchedRequest, ServletResponse dispatchedResponse)
             throws IOException, ServletException {
+        boolean retry;
         synchronized (this) {
             awaitingDispatch = false;
+            retry = retryPending;
+            retryPending = false;
         }
-        downstream(chain, dispatchedRequest, dispatchedResponse);
+        if (retry) {
+            attempt(chain, false);
+        } else {
+            downstream(chain, dispatchedRequest, dispatchedResponse);
+        }
     }
 
-    /** The exchange waiting for the dispatch its downstream asked for, if {@code request} carries one. */
+    /** The exchange waiting for a dispatch (its downstream's, or its own retry), if {@code request} carries one. */
     static ShimExchange awaitingDispatch(ServletRequest request) {
         if (request.getAttribute(EXCHANGE_ATTRIBUTE) instanceof ShimExchange exchange) {
             synchronized (exchange) {
@@ -95,29 +142,144 @@ final class ShimExchange implements AsyncListener {
         try {
             chain.doFilter(downstreamRequest, downstreamResponse);
         } catch (IOException | ServletException | RuntimeException e) {
-            if (!capture.overflowed()) {
+            if (!capture.overflowed() && !isStreamed()) {
                 throw e;
             }
-            // The downstream failed because its answer went past max-response-bytes: ours to answer (502).
+            // Past max-response-bytes (ours to answer: 502), or a repaired stream the downstream
+            // could not finish (the client has heard of it in the stream).
         }
         if (!downstreamDone()) {
             return;
         }
         if (answered.compareAndSet(false, true)) {
             if (async == null) {
-                ResponseSender.send(request, response, answer());
+                finishOnThisThread(chain);
                 return;
             }
             // Answered in a dispatch after an async cycle: the request needs a new cycle to write in.
             AsyncContext fresh = request.startAsync(request, response);
             fresh.addListener(this);
             async = fresh;
-            sendAnswer();
+            finishAttempt();
         }
     }
 
-    CapturingResponse capture() {
-        return capture;
+    /** The downstream answered without going async: the client's answer is written on this thread. */
+    private void finishOnThisThread(FilterChain chain) throws IOException, ServletException {
+        if (isStreamed()) {
+            repairing.finish(null);
+            return;
+        }
+        CapturedResponse captured = capture.captured();
+        if (isRefusal(captured)) {
+            startRetry();
+            attempt(chain, false);
+            return;
+        }
+        ResponseSender.send(request, response, answer(captured));
+    }
+
+    /**
+     * The downstream is done and the request is async: the repaired stream ends, or the downstream
+     * is asked again in a new dispatch, or the client gets its answer.
+     */
+    private void finishAttempt() {
+        synchronized (this) {
+            if (retryPending) {
+                // The downstream ran again without this filter: it is not mapped for ASYNC dispatches.
+                retryPending = false;
+                awaitingDispatch = false;
+                LOG.log(System.Logger.Level.WARNING, "mode auto could not ask the model server again with stream:false,"
+                        + " because ToolStreamFilter is not mapped for ASYNC dispatches: map it for both REQUEST and ASYNC");
+            }
+        }
+        if (isStreamed()) {
+            synchronized (this) {
+                cancelHeartbeat();
+                if (stream != null) {
+                    stream.continueOn(async);
+                }
+            }
+            repairing.finish(async);
+            return;
+        }
+        CapturedResponse captured = capture.captured();
+        if (isRefusal(captured)) {
+            startRetry();
+            synchronized (this) {
+                retryPending = true;
+                awaitingDispatch = true;
+            }
+            async.dispatch();
+            return;
+        }
+        sendAnswer(answer(captured));
+    }
+
+    private boolean isStreamed() {
+        RepairingOutputStream attempt = repairing;
+        return attempt != null && attempt.streamed();
+    }
+
+    /**
+     * Whether the downstream, asked to stream in {@code auto} mode, refused: an error status that
+     * another request could change (not one about authentication, a missing route, size or rate).
+     */
+    private boolean isRefusal(CapturedResponse captured) {
+        int status = captured.status();
+        return repairing != null && settings.mode() == Mode.AUTO && !retried && status >= 400
+                && status != 401 && status != 403 && status != 404 && status != 413 && status != 429;
+    }
+
+    /** Before asking again: the request looks to the downstream as it did the first time. */
+    private void startRetry() {
+        synchronized (this) {
+            retried = true;
+            cancelHeartbeat();
+        }
+        answered.set(false);
+        for (String name : Collections.list(request.getAttributeNames())) {
+            if (!attributesBefore.contains(name)) {
+                request.removeAttribute(name);
+            }
+        }
+        request.setAttribute(EXCHANGE_ATTRIBUTE, this);
+    }
+
+    /**
+     * Starts the client's stream for a repaired answer, with {@code headers}: the writer to queue
+     * events on when an async cycle is going, or {@code null} when the downstream writes on the
+     * request's own thread, and events are to be written blocking to {@link #clientOutput()}.
+     */
+    NonBlockingWriter startRepairedStream(List<Map.Entry<String, String>> headers) throws IOException {
+        boolean blocking;
+        synchronized (this) {
+            if (stream != null) {
+                return stream; // Heartbeats started it already.
+            }
+            blocking = async == null || !shimmed.downstreamWentAsync();
+            if (blocking) {
+                writingBlocking = true;
+                cancelHeartbeat();
+            }
+            openingStream = true; // Heartbeats wait for it.
+        }
+        if (blocking) {
+            ResponseSender.writeStreamHead(response, headers);
+            return null;
+        }
+        // Not under this object's lock: the container takes its own, which its threads may hold
+        // while they wait for this one.
+        NonBlockingWriter opened = ResponseSender.startStream(async, response, headers, this::clientFailed);
+        synchronized (this) {
+            stream = opened;
+        }
+        return opened;
+    }
+
+    /** The client's output, for a repaired stream written blocking. */
+    ServletOutputStream clientOutput() throws IOException {
+        return response.getOutputStream();
     }
 
     /** The downstream called {@code startAsync}: the container's context to finish on, and the downstream's view of it. */
@@ -141,7 +303,7 @@ final class ShimExchange implements AsyncListener {
     /** The async downstream called {@code complete()}: its answer is all there; send the client its own. */
     void downstreamCompleted() {
         if (answered.compareAndSet(false, true)) {
-            sendAnswer();
+            finishAttempt();
         }
     }
 
@@ -149,21 +311,16 @@ final class ShimExchange implements AsyncListener {
     synchronized void downstreamDispatched() {
         awaitingDispatch = true;
         shimmed.asyncCycleEnded();
-        if (nextHeartbeat != null) {
-            nextHeartbeat.cancel(false);
-        }
+        cancelHeartbeat();
     }
 
-    private void sendAnswer() {
+    private void sendAnswer(ShimAnswer answer) {
         if (clientGone) {
             NonBlockingWriter.completeQuietly(async);
             return;
         }
-        ShimAnswer answer = answer();
         synchronized (this) {
-            if (nextHeartbeat != null) {
-                nextHeartbeat.cancel(false);
-            }
+            cancelHeartbeat();
             if (stream != null) {
                 byte[] events = answer.asEvents();
                 stream.continueOn(async);
@@ -174,22 +331,42 @@ final class ShimExchange implements AsyncListener {
         ResponseSender.send(async, response, answer);
     }
 
-    private ShimAnswer answer() {
-        return ShimAnswer.of(capture.captured(), synthesizer, includeUsage);
+    /** The client's answer to what the downstream held; a successful retry is remembered. */
+    private ShimAnswer answer(CapturedResponse captured) {
+        boolean wasRetry;
+        synchronized (this) {
+            wasRetry = retried;
+        }
+        if (wasRetry && captured.status() == 200) {
+            refusals.remember(request.getRequestURI(), plan.model());
+        }
+        return ShimAnswer.of(captured, synthesizer, plan.includeUsage());
+    }
+
+    private void cancelHeartbeat() {
+        if (nextHeartbeat != null) {
+            nextHeartbeat.cancel(false);
+        }
     }
 
     private synchronized void scheduleHeartbeat() {
-        nextHeartbeat = heartbeats.schedule(this::heartbeat, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+        if (!writingBlocking) {
+            nextHeartbeat = heartbeats.schedule(this::heartbeat, settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private void heartbeat() {
         synchronized (this) {
-            if (answered.get() || clientGone || awaitingDispatch) {
+            if (answered.get() || clientGone || awaitingDispatch || writingBlocking) {
+                return;
+            }
+            if (stream == null && openingStream) {
+                scheduleHeartbeat(); // The repaired stream is opening; it carries the next one.
                 return;
             }
             try {
                 if (stream == null) {
-                    stream = ResponseSender.startStream(async, response, this::clientFailed);
+                    stream = ResponseSender.startStream(async, response, ShimAnswer.STREAM_HEADERS, this::clientFailed);
                 }
             } catch (IOException | RuntimeException e) {
                 clientFailed(e);
@@ -236,9 +413,7 @@ final class ShimExchange implements AsyncListener {
     @Override
     public void onComplete(AsyncEvent event) {
         synchronized (this) {
-            if (nextHeartbeat != null) {
-                nextHeartbeat.cancel(false);
-            }
+            cancelHeartbeat();
             if (awaitingDispatch && !answered.get()) {
                 LOG.log(System.Logger.Level.WARNING, "the downstream ended with AsyncContext.dispatch(), but ToolStreamFilter"
                         + " is not mapped for ASYNC dispatches, so its answer never reached the client: map the filter for"

@@ -15,8 +15,9 @@ import java.io.IOException;
  *
  * @param upstreamBody the rewritten request body
  * @param includeUsage whether the client sent {@code stream_options.include_usage: true}
+ * @param model the request's {@code model}, or {@code ""} when it names none
  */
-record ShimPlan(byte[] upstreamBody, boolean includeUsage) {
+record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
 
     /** Floats kept exact, so a {@code temperature} of {@code 0.70} is forwarded as written. */
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -44,10 +45,11 @@ record ShimPlan(byte[] upstreamBody, boolean includeUsage) {
             return null;
         }
         boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
+        String model = request.path("model").asText("");
         request.put("stream", false);
         request.remove("stream_options");
         try {
-            return new ShimPlan(MAPPER.writeValueAsBytes(request), includeUsage);
+            return new ShimPlan(MAPPER.writeValueAsBytes(request), includeUsage, model);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("re-serializing a parsed tree failed", e);
         }

@@ -11,9 +11,11 @@ import java.util.function.Function;
 
 /**
  * Everything {@link ToolStreamFilter} can be told, immutable. Built with {@link #builder()} or read
- * from a filter's init-params ({@code chunk-size}, {@code simulate-when}, {@code chat-paths},
- * {@code max-body-bytes}, {@code max-response-bytes}, {@code heartbeat-seconds}).
+ * from a filter's init-params ({@code mode}, {@code chunk-size}, {@code simulate-when},
+ * {@code chat-paths}, {@code max-body-bytes}, {@code max-response-bytes}, {@code heartbeat-seconds}).
  *
+ * @param mode synthesize a stream from one JSON answer, repair the model server's own stream, or
+ *     choose per model server ({@code auto}); default {@code synthesize}
  * @param chunking how content and arguments are cut into deltas (default: 50 code points)
  * @param simulateWhen which {@code stream:true} chat requests are shimmed (default {@code tools})
  * @param chatPaths path suffixes that mark a chat request (default {@code /chat/completions});
@@ -21,7 +23,7 @@ import java.util.function.Function;
  * @param maxBodyBytes largest chat request body the filter reads to decide (default 16 MiB);
  *     a larger one is answered 413 and never reaches the downstream
  * @param maxResponseBytes largest downstream answer the filter holds for a shimmed request
- *     (default 64 MiB); a larger one is answered 502
+ *     (default 64 MiB); a larger one is answered 502. A stream being repaired is not held.
  * @param heartbeat how long a shimmed request may wait for the model before the filter starts
  *     the stream and sends a {@code : keep-alive} comment, and then again after each such
  *     interval (default 15 s; {@link Duration#ZERO} turns heartbeats off). Heartbeats keep
@@ -30,6 +32,7 @@ import java.util.function.Function;
  *     arrives as an in-stream {@code data: {"error":…}} event followed by {@code [DONE]}.
  */
 public record ShimSettings(
+        Mode mode,
         ChunkingPolicy chunking,
         SimulateWhen simulateWhen,
         List<String> chatPaths,
@@ -48,6 +51,7 @@ public record ShimSettings(
 
     /** Checks every setting; a bad one throws {@link ShimConfigException} naming it. */
     public ShimSettings {
+        Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(chunking, "chunking");
         Objects.requireNonNull(simulateWhen, "simulateWhen");
         chatPaths = List.copyOf(chatPaths);
@@ -76,7 +80,7 @@ public record ShimSettings(
         return !heartbeat.isZero();
     }
 
-    /** The defaults: 50 code points a piece, {@code tools}, {@code /chat/completions}, 16 MiB, 64 MiB, 15 s. */
+    /** The defaults: {@code synthesize}, 50 code points a piece, {@code tools}, {@code /chat/completions}, 16 MiB, 64 MiB, 15 s. */
     public static ShimSettings defaults() {
         return builder().build();
     }
@@ -108,6 +112,10 @@ public record ShimSettings(
     /** Reads settings by their init-param names from any source (a map, system properties…). */
     public static ShimSettings fromParams(Function<String, String> params) {
         Builder builder = builder();
+        String mode = params.apply("mode");
+        if (mode != null) {
+            builder.mode(Mode.parse(mode));
+        }
         String chunkSize = params.apply("chunk-size");
         if (chunkSize != null) {
             builder.chunkSize((int) parseLong("chunk-size", chunkSize));
@@ -151,6 +159,7 @@ public record ShimSettings(
 
     /** Builds {@link ShimSettings}; every setter checks nothing, {@link #build()} checks all. */
     public static final class Builder {
+        private Mode mode = Mode.SYNTHESIZE;
         private ChunkingPolicy chunking = ChunkingPolicy.defaults();
         private SimulateWhen simulateWhen = SimulateWhen.TOOLS;
         private List<String> chatPaths = List.of(DEFAULT_CHAT_PATH);
@@ -159,6 +168,12 @@ public record ShimSettings(
         private Duration heartbeat = DEFAULT_HEARTBEAT;
 
         private Builder() {}
+
+        /** Synthesize, repair, or choose per model server. */
+        public Builder mode(Mode mode) {
+            this.mode = mode;
+            return this;
+        }
 
         /** Pieces of at most {@code codePoints} code points (the prototype's {@code streaming_chunk_size}). */
         public Builder chunkSize(int codePoints) {
@@ -208,7 +223,7 @@ public record ShimSettings(
 
         /** The settings, checked. */
         public ShimSettings build() {
-            return new ShimSettings(chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeat);
+            return new ShimSettings(mode, chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeat);
         }
     }
 }

@@ -9,23 +9,25 @@ import java.util.Enumeration;
 import java.util.List;
 
 /**
- * The request the downstream sees for a shimmed exchange: the rewritten body, no
+ * The request the downstream sees for a shimmed exchange: the body it is to get, no
  * {@code Accept-Encoding} (the filter must read the answer), and an {@link AsyncContext} whose
  * {@code complete()} tells the exchange the answer is all there instead of ending the response.
  */
 final class ShimmedRequest extends ReplayedBodyRequest {
 
     private final ShimExchange exchange;
+    private final ServletResponse downstreamResponse;
     private DownstreamAsyncContext asyncContext;
 
-    ShimmedRequest(HttpServletRequest request, byte[] body, ShimExchange exchange) {
+    ShimmedRequest(HttpServletRequest request, byte[] body, ShimExchange exchange, ServletResponse downstreamResponse) {
         super(request, body);
         this.exchange = exchange;
+        this.downstreamResponse = downstreamResponse;
     }
 
     @Override
     public AsyncContext startAsync() {
-        return startAsync(this, exchange.capture());
+        return startAsync(this, downstreamResponse);
     }
 
     @Override

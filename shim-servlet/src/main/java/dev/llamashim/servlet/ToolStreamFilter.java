@@ -22,8 +22,21 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *
  * <p>A request is shimmed when it is a {@code POST} to a chat path whose body is a JSON object with
  * {@code "stream": true} and (unless {@code simulate-when} is {@code always}) {@code tools} or
- * {@code functions}. The downstream then gets the same body with {@code "stream": false} and no
- * {@code stream_options}; its complete answer is turned into an OpenAI {@code text/event-stream}.
+ * {@code functions}. What happens then depends on the {@link Mode}:
+ * <ul>
+ *   <li>{@code synthesize} (default): the downstream gets the same body with {@code "stream": false}
+ *       and no {@code stream_options}; its complete answer is turned into an OpenAI
+ *       {@code text/event-stream};
+ *   <li>{@code repair}: the downstream gets the body as it came; a {@code 200 text/event-stream}
+ *       answer is mended event by event on its way to the client (missing {@code index} or
+ *       {@code id}, repeated names, object arguments, missing finish or {@code [DONE]}…), and a
+ *       {@code 200} JSON answer is streamed as in {@code synthesize};
+ *   <li>{@code auto}: as {@code repair}, but an error status in answer to the stream request (as
+ *       older llama-server builds give: {@code 500 Cannot use tools with stream}) makes the filter
+ *       ask once more with {@code stream:false} and synthesize; a model server that refused is
+ *       asked for JSON straight away for the next hour. This needs the filter mapped for
+ *       {@code ASYNC} dispatches as well as {@code REQUEST}.
+ * </ul>
  * A non-200 or non-JSON answer reaches the client as it came; a 200 JSON answer that is no chat
  * completion becomes a 502 error. Every other request passes through untouched and unbuffered
  * (chat POSTs are read to decide, then replayed byte for byte).
@@ -42,6 +55,7 @@ public final class ToolStreamFilter implements Filter {
     private ShimSettings settings;
     private StreamSynthesizer synthesizer;
     private ScheduledExecutorService heartbeats;
+    private RefusalMemory refusals;
 
     /** For {@code web.xml} and other declarative use: settings come from init-params. */
     public ToolStreamFilter() {}
@@ -62,6 +76,9 @@ public final class ToolStreamFilter implements Filter {
             settings = ShimSettings.fromInitParams(config);
         }
         synthesizer = new StreamSynthesizer(settings.chunking());
+        if (settings.mode() == Mode.AUTO) {
+            refusals = new RefusalMemory(System::nanoTime);
+        }
         if (settings.heartbeats()) {
             // One timer thread for all requests: it only queues a few bytes per heartbeat.
             ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
@@ -117,8 +134,7 @@ public final class ToolStreamFilter implements Filter {
             return;
         }
         http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
-        new ShimExchange(http, httpResponse, synthesizer, plan.includeUsage(), settings, heartbeats)
-                .run(chain, plan.upstreamBody());
+        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals, heartbeats).run(chain);
     }
 
     /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */

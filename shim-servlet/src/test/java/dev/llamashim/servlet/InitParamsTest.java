@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.ChunkingPolicy;
+import dev.llamashim.core.StreamRepairer;
 import dev.llamashim.core.StreamSynthesizer;
 import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.servlet.testing.Http;
@@ -33,6 +34,27 @@ class InitParamsTest {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).isEqualTo(expected);
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void theModeInitParamMakesTheFilterRepairTheModelServersStream(ServletContainer.Kind kind) throws Exception {
+        Fixture nativeStream = Fixture.load("new", "tool-call-native-stream");
+        try (ServletContainer container = kind.start(new ToolStreamFilter(), Map.of("mode", "repair"),
+                ReplayServlet.sync(Routes.always(nativeStream)), Map.of(), 16)) {
+            HttpResponse<byte[]> response = Http.postJson(container.baseUri().resolve("/v1/chat/completions"),
+                    nativeStream.requestBody());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo(StreamRepairer.repair(nativeStream.body(), false));
+        }
+    }
+
+    @Test
+    void anUnknownModeStopsTheFilterFromStartingWithTheModesAccepted() {
+        ShimConfigException error = org.junit.jupiter.api.Assertions.assertThrows(ShimConfigException.class,
+                () -> new ToolStreamFilter().init(new FakeFilterConfig(Map.of("mode", "stream"))));
+        assertThat(error.getMessage()).isEqualTo("mode must be \"synthesize\", \"repair\" or \"auto\", got \"stream\"");
     }
 
     @Test

@@ -51,12 +51,18 @@ public final class OpenAiJava {
 
     /** Streams a weather question with the tool and accumulates the chunks as the SDK's helper does. */
     public static ChatCompletion streamToolCall(URI base, boolean includeUsage) {
+        return streamToolCall(base, includeUsage, Map.of());
+    }
+
+    /** As {@link #streamToolCall(URI, boolean)}, with extra request headers (to steer a fake server). */
+    public static ChatCompletion streamToolCall(URI base, boolean includeUsage, Map<String, String> headers) {
         OpenAIClient client = client(base);
         try {
             ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
                     .model("tiny")
                     .addUserMessage("What is the weather in Paris?")
                     .addTool(weatherTool());
+            headers.forEach(params::putAdditionalHeader);
             if (includeUsage) {
                 params.streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
             }

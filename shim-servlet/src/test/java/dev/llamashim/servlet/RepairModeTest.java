@@ -1,0 +1,274 @@
+package dev.llamashim.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.Choice;
+import dev.llamashim.core.SseChunk;
+import dev.llamashim.core.SseParser;
+import dev.llamashim.core.ToolCall;
+import dev.llamashim.core.testing.BrokenStream;
+import dev.llamashim.core.testing.BrokenStream.Call;
+import dev.llamashim.core.testing.BrokenStream.Defect;
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.core.testing.RoundTrip;
+import dev.llamashim.core.testing.StreamContract;
+import dev.llamashim.servlet.testing.Downstream;
+import dev.llamashim.servlet.testing.Http;
+import dev.llamashim.servlet.testing.OpenAiJava;
+import dev.llamashim.servlet.testing.RecordedRequest;
+import dev.llamashim.servlet.testing.Reply;
+import dev.llamashim.servlet.testing.Routes;
+import dev.llamashim.servlet.testing.ServletContainer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Mode {@code repair} in Jetty 12 and Tomcat 11, in front of every kind of downstream: the model
+ * server's own stream reaches a real openai-java client mended, event by event, over real HTTP.
+ */
+class RepairModeTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ERROR_FIXTURE = "new/content-native-stream-invalid-utf8";
+
+    static Stream<Arguments> setups() {
+        List<Arguments> setups = new ArrayList<>();
+        for (ServletContainer.Kind kind : ServletContainer.Kind.values()) {
+            for (Downstream downstream : Downstream.values()) {
+                setups.add(Arguments.of(kind, downstream));
+            }
+        }
+        return setups.stream();
+    }
+
+    static List<Fixture> completeNativeStreams() {
+        return Fixture.all().stream().filter(Fixture::isNativeStream).filter(f -> !f.name().equals(ERROR_FIXTURE)).toList();
+    }
+
+    /** Hand-made broken streams: every defect alone, and all of them together with either line ending. */
+    static List<BrokenStream> brokenStreams() {
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
+        List<Call> calls = List.of(
+                new Call("get_weather", nodes.objectNode().put("location", "Paris").put("unit", "celsius")),
+                new Call("get_time", nodes.objectNode().put("zone", "Europe/Paris")));
+        List<BrokenStream> streams = new ArrayList<>();
+        for (Defect defect : Defect.values()) {
+            streams.add(new BrokenStream("Let me look that up. 😀", calls, true, EnumSet.of(defect), false, 7));
+        }
+        streams.add(new BrokenStream("Checking…", calls, true, EnumSet.allOf(Defect.class), false, 5));
+        streams.add(new BrokenStream(null, calls, false, EnumSet.allOf(Defect.class), true, 3));
+        return streams;
+    }
+
+    private static Downstream.Setup start(ServletContainer.Kind kind, Downstream downstream, Function<RecordedRequest, Reply> route) {
+        ShimSettings settings = ShimSettings.builder().mode(Mode.REPAIR).build();
+        return downstream.start(kind, new ToolStreamFilter(settings), route, 16);
+    }
+
+    /** Answers with the fixture named in the request's {@code x-fixture} header. */
+    private static Reply fixtureNamedInTheRequest(RecordedRequest request) {
+        String[] name = request.header("x-fixture").split("/", 2);
+        return Reply.of(Fixture.load(name[0], name[1]));
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void openAiJavaAccumulatesEveryNativeStreamFixtureRepairedToTheSameMessage(ServletContainer.Kind kind, Downstream downstream) {
+        try (Downstream.Setup setup = start(kind, downstream, RepairModeTest::fixtureNamedInTheRequest)) {
+            for (Fixture fixture : completeNativeStreams()) {
+                boolean includeUsage = fixture.requestBodyText().contains("\"include_usage\":true");
+                ChatCompletion completion = OpenAiJava.streamToolCall(setup.container().baseUri(), includeUsage,
+                        Map.of("x-fixture", fixture.name()));
+
+                ChatResponse nativeMessage = RoundTrip.accumulate(fixture.body());
+                assertSameMessage(fixture.name(), completion, nativeMessage);
+                if (includeUsage && nativeMessage.usage() != null) {
+                    assertThat(completion.usage().orElseThrow().completionTokens()).as(fixture.name())
+                            .isEqualTo(JSON.readTree(nativeMessage.usage().json()).path("completion_tokens").asLong());
+                }
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void openAiJavaAccumulatesEveryHandMadeBrokenStreamToTheIntendedMessage(ServletContainer.Kind kind, Downstream downstream)
+            throws Exception {
+        List<BrokenStream> streams = brokenStreams();
+        Function<RecordedRequest, Reply> route = request -> Reply.of(200, "text/event-stream",
+                streams.get(Integer.parseInt(request.header("x-broken"))).bytes()).eventByEvent(Duration.ZERO);
+        try (Downstream.Setup setup = start(kind, downstream, route)) {
+            for (int i = 0; i < streams.size(); i++) {
+                BrokenStream broken = streams.get(i);
+                ChatCompletion completion = OpenAiJava.streamToolCall(setup.container().baseUri(), broken.includeUsage(),
+                        Map.of("x-broken", Integer.toString(i)));
+
+                String what = broken.defects() + (broken.crlf() ? " crlf" : "");
+                ChatCompletion.Choice choice = completion.choices().get(0);
+                // With no text, an upstream that sent content:"" keeps its empty content.
+                String content = broken.content() == null && broken.defects().contains(Defect.EMPTY_CONTENT_FIRST)
+                        ? "" : broken.content();
+                assertThat(choice.message().content().orElse(null)).as(what).isEqualTo(content);
+                List<ChatCompletionMessageToolCall> calls = choice.message().toolCalls().orElseThrow();
+                assertThat(calls).as(what).hasSize(broken.calls().size());
+                for (int c = 0; c < calls.size(); c++) {
+                    ChatCompletionMessageFunctionToolCall call = calls.get(c).asFunction();
+                    assertThat(call.function().name()).as(what).isEqualTo(broken.calls().get(c).name());
+                    assertThat(call.function().arguments()).as(what).isEqualTo(broken.calls().get(c).argumentsText());
+                    if (broken.sendsId(c)) {
+                        assertThat(call.id()).as(what).isEqualTo(BrokenStream.upstreamId(c));
+                    } else {
+                        assertThat(call.id()).as(what).matches("call_[A-Za-z0-9]{24}");
+                    }
+                }
+                assertThat(calls.stream().map(call -> call.asFunction().id()).distinct()).as(what).hasSize(calls.size());
+                assertThat(choice.finishReason()).as(what).isEqualTo(ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+                if (broken.includeUsage()) {
+                    assertThat(completion.usage().orElseThrow().totalTokens()).as(what).isEqualTo(12);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void theRepairedStreamMeetsTheContractAndTheRequestGoesUpstreamAsItCame(ServletContainer.Kind kind, Downstream downstream)
+            throws Exception {
+        BrokenStream broken = brokenStreams().get(brokenStreams().size() - 2);
+        try (Downstream.Setup setup = start(kind, downstream,
+                Routes.always(Reply.of(200, "text/event-stream", broken.bytes()).eventByEvent(Duration.ZERO)))) {
+            byte[] request = Fixture.load("new", "tool-call-native-stream-usage").requestBody();
+
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), request);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type").orElseThrow().replace(" ", "").toLowerCase())
+                    .isEqualTo("text/event-stream;charset=utf-8");
+            assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-cache");
+            assertThat(response.headers().firstValue("X-Accel-Buffering")).hasValue("no");
+            StreamContract.assertConforms(response.body(), true);
+            RecordedRequest received = setup.upstreamRequests().get(0);
+            assertThat(received.body()).isEqualTo(request);
+            assertThat(received.header("accept-encoding")).as("the filter must be able to read the stream").isNull();
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void eventsReachTheClientAsTheModelServerSendsThem(ServletContainer.Kind kind, Downstream downstream) throws Exception {
+        Fixture fixture = Fixture.load("new", "tool-call-native-stream");
+        Reply slow = Reply.of(fixture).eventByEvent(Duration.ofMillis(150));
+        int events = slow.parts().size();
+        try (Downstream.Setup setup = start(kind, downstream, Routes.always(slow))) {
+            long start = System.nanoTime();
+            HttpResponse<java.io.InputStream> response = Http.client().send(
+                    Http.jsonPost(setup.container().baseUri().resolve("/v1/chat/completions"), fixture.requestBody()),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            List<Long> arrivals = new ArrayList<>();
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    if (line.startsWith("data: ")) {
+                        arrivals.add((System.nanoTime() - start) / 1_000_000);
+                    }
+                }
+            }
+
+            long upstreamTime = 150L * (events - 1);
+            assertThat(arrivals).hasSizeGreaterThan(3);
+            // The first tool-call delta left long before the model server's last event did.
+            assertThat(arrivals.get(2)).as("arrival of the third event (ms), of %s", arrivals).isLessThan(upstreamTime / 2);
+            assertThat(arrivals.get(arrivals.size() - 1)).isGreaterThanOrEqualTo(upstreamTime - 150);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void anInStreamErrorReachesOpenAiJavaAsAnError(ServletContainer.Kind kind, Downstream downstream) throws Exception {
+        Fixture fixture = Fixture.load("new", "content-native-stream-invalid-utf8");
+        List<SseChunk> upstreamEvents = SseParser.parseAll(fixture.body());
+        String upstreamError = ((SseChunk.Data) upstreamEvents.get(upstreamEvents.size() - 1)).data();
+        String message = JSON.readTree(upstreamError).path("error").path("message").asText();
+        try (Downstream.Setup setup = start(kind, downstream, Routes.always(fixture))) {
+            assertThatThrownBy(() -> OpenAiJava.streamToolCall(setup.container().baseUri(), false))
+                    .hasMessageContaining(message);
+
+            HttpResponse<byte[]> raw = Http.postJson(chat(setup), Fixture.load("new", "tool-call-native-stream").requestBody());
+            List<SseChunk> events = SseParser.parseAll(raw.body());
+            assertThat(events.get(events.size() - 1)).as("the error event, unchanged, ends the stream")
+                    .isEqualTo(new SseChunk.Data(upstreamError));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void aJsonAnswerToTheStreamRequestIsStreamedAsInSynthesizeMode(ServletContainer.Kind kind, Downstream downstream) throws Exception {
+        Fixture whole = Fixture.load("new", "tool-call-nonstream");
+        try (Downstream.Setup setup = start(kind, downstream, Routes.always(whole))) {
+            ChatCompletion completion = OpenAiJava.streamToolCall(setup.container().baseUri(), true);
+
+            assertSameMessage(whole.name(), completion, ChatResponse.parse(whole.body()));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("setups")
+    void anErrorAnswerReachesTheClientAsItCame(ServletContainer.Kind kind, Downstream downstream) throws Exception {
+        Fixture refused = Fixture.load("old", "tool-call-stream-refused");
+        try (Downstream.Setup setup = start(kind, downstream, Routes.always(refused))) {
+            HttpResponse<byte[]> response = Http.postJson(setup.container().baseUri().resolve("/v1/chat/completions"),
+                    refused.requestBody());
+
+            assertThat(response.statusCode()).isEqualTo(500);
+            assertThat(response.body()).isEqualTo(refused.body());
+            assertThat(setup.upstreamRequests()).hasSize(1);
+        }
+    }
+
+    /** The SDK's accumulated completion carries the same text, tool calls and finish reasons as {@code expected}. */
+    static void assertSameMessage(String what, ChatCompletion completion, ChatResponse expected) {
+        assertThat(completion.choices()).as(what).hasSameSizeAs(expected.choices());
+        for (int i = 0; i < expected.choices().size(); i++) {
+            Choice want = expected.choices().get(i);
+            ChatCompletion.Choice got = completion.choices().get(i);
+            String content = want.message().content();
+            assertThat(got.message().content().orElse(null)).as(what).isEqualTo(content);
+            List<ToolCall> wantCalls = want.message().toolCalls();
+            List<ChatCompletionMessageToolCall> gotCalls = got.message().toolCalls().orElse(List.of());
+            assertThat(gotCalls).as(what).hasSameSizeAs(wantCalls);
+            for (int c = 0; c < wantCalls.size(); c++) {
+                ChatCompletionMessageFunctionToolCall call = gotCalls.get(c).asFunction();
+                assertThat(call.id()).as(what).isEqualTo(wantCalls.get(c).id());
+                assertThat(call.function().name()).as(what).isEqualTo(wantCalls.get(c).name());
+                assertThat(call.function().arguments()).as(what).isEqualTo(wantCalls.get(c).arguments());
+            }
+            assertThat(got.finishReason().asString()).as(what).isEqualTo(want.effectiveFinishReason());
+        }
+    }
+
+    static URI chat(Downstream.Setup setup) {
+        return setup.container().baseUri().resolve("/v1/chat/completions");
+    }
+}
