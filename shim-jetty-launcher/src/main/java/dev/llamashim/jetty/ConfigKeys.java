@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
 import dev.llamashim.servlet.ShimSettings;
 import dev.llamashim.servlet.SimulateWhen;
@@ -73,6 +74,16 @@ public final class ConfigKeys {
             LogLevel.INFO, raw -> LogLevel.parse(string(raw)), level -> true,
             LauncherConfig::logLevel, LauncherConfig.Builder::logLevel, LogLevel::configName);
 
+    /**
+     * How a shimmed request is streamed: {@code synthesize} (ask the model server for one JSON
+     * answer), {@code repair} (mend its own stream), or {@code auto} (repair where it streams,
+     * synthesize where it refuses).
+     */
+    public static final ConfigKey<Mode> MODE = new ConfigKey<>(
+            "mode", "synthesize, repair or auto",
+            Mode.SYNTHESIZE, ConfigKeys::mode, mode -> true,
+            LauncherConfig::mode, LauncherConfig.Builder::mode, Mode::toString);
+
     /** Which {@code stream:true} chat requests are shimmed. */
     public static final ConfigKey<SimulateWhen> SIMULATE_WHEN = new ConfigKey<>(
             "simulate_when", "tools or always",
@@ -109,7 +120,7 @@ public final class ConfigKeys {
     /** All keys, in the order {@code --help}, {@code --check-config} and {@code config.yaml.example} list them. */
     public static final List<ConfigKey<?>> ALL = List.of(
             LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
-            SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS);
+            MODE, SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS);
 
     private ConfigKeys() {}
 
@@ -237,6 +248,14 @@ public final class ConfigKeys {
             throw new IllegalArgumentException("but " + file + " holds no readable PEM certificate (" + e.getMessage() + ")");
         }
         return TlsVerification.caBundle(file);
+    }
+
+    private static Mode mode(RawValue raw) {
+        try {
+            return Mode.parse(string(raw));
+        } catch (ShimConfigException e) {
+            throw raw.wrong();
+        }
     }
 
     private static SimulateWhen simulateWhen(RawValue raw) {

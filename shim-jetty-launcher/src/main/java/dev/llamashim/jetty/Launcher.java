@@ -90,9 +90,9 @@ public final class Launcher {
             throw startFailure(config, e);
         }
         RunningLauncher running = new RunningLauncher(server, connector, config);
-        LOG.info("llamashim {} listening on {}, forwarding to {} (simulate_when={}, streaming_chunk_size={}, "
+        LOG.info("llamashim {} listening on {}, forwarding to {} (mode={}, simulate_when={}, streaming_chunk_size={}, "
                         + "request_timeout={} s, verify_ssl={})",
-                Version.current(), running.uri(), config.targetUrl(), config.simulateWhen(),
+                Version.current(), running.uri(), config.targetUrl(), config.mode(), config.simulateWhen(),
                 config.streamingChunkSize(), ConfigKeys.REQUEST_TIMEOUT.print(config.requestTimeout()),
                 config.verifySsl());
         if (config.verifySsl().mode() == TlsVerification.Mode.TRUST_ALL && "https".equals(config.targetUrl().getScheme())) {
@@ -127,7 +127,8 @@ public final class Launcher {
         FilterMapping mapping = new FilterMapping();
         mapping.setFilterName(SHIM_FILTER);
         mapping.setServletName(UPSTREAM_SERVLET);
-        mapping.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+        // ASYNC too: mode auto asks the model server again in a dispatch of its own.
+        mapping.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
         context.getServletHandler().addFilter(shim, mapping);
         return context;
     }

@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
 import dev.llamashim.servlet.ShimSettings;
 import dev.llamashim.servlet.SimulateWhen;
@@ -18,6 +19,7 @@ import java.util.List;
  * @param streamingChunkSize {@code streaming_chunk_size}
  * @param requestTimeout {@code request_timeout}
  * @param logLevel {@code log_level}
+ * @param mode {@code mode}
  * @param simulateWhen {@code simulate_when}
  * @param chatPaths {@code chat_paths}
  * @param maxBodyBytes {@code max_body_bytes}
@@ -32,6 +34,7 @@ public record LauncherConfig(
         int streamingChunkSize,
         Duration requestTimeout,
         LogLevel logLevel,
+        Mode mode,
         SimulateWhen simulateWhen,
         List<String> chatPaths,
         long maxBodyBytes,
@@ -47,6 +50,7 @@ public record LauncherConfig(
         ConfigKeys.STREAMING_CHUNK_SIZE.check(streamingChunkSize);
         ConfigKeys.REQUEST_TIMEOUT.check(requestTimeout);
         ConfigKeys.LOG_LEVEL.check(logLevel);
+        ConfigKeys.MODE.check(mode);
         ConfigKeys.SIMULATE_WHEN.check(simulateWhen);
         chatPaths = List.copyOf(ConfigKeys.CHAT_PATHS.check(chatPaths));
         ConfigKeys.MAX_BODY_BYTES.check(maxBodyBytes);
@@ -68,6 +72,7 @@ public record LauncherConfig(
     public ShimSettings shimSettings() {
         try {
             return ShimSettings.builder()
+                    .mode(mode)
                     .chunkSize(streamingChunkSize)
                     .simulateWhen(simulateWhen)
                     .chatPaths(chatPaths)
@@ -89,6 +94,7 @@ public record LauncherConfig(
         private int streamingChunkSize = ConfigKeys.STREAMING_CHUNK_SIZE.defaultValue();
         private Duration requestTimeout = ConfigKeys.REQUEST_TIMEOUT.defaultValue();
         private LogLevel logLevel = ConfigKeys.LOG_LEVEL.defaultValue();
+        private Mode mode = ConfigKeys.MODE.defaultValue();
         private SimulateWhen simulateWhen = ConfigKeys.SIMULATE_WHEN.defaultValue();
         private List<String> chatPaths = ConfigKeys.CHAT_PATHS.defaultValue();
         private long maxBodyBytes = ConfigKeys.MAX_BODY_BYTES.defaultValue();
@@ -139,6 +145,12 @@ public record LauncherConfig(
             return this;
         }
 
+        /** {@code mode}. */
+        public Builder mode(Mode mode) {
+            this.mode = mode;
+            return this;
+        }
+
         /** {@code simulate_when}. */
         public Builder simulateWhen(SimulateWhen simulateWhen) {
             this.simulateWhen = simulateWhen;
@@ -172,7 +184,7 @@ public record LauncherConfig(
         /** The configuration, checked. */
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
-                    logLevel, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds);
+                    logLevel, mode, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.llamashim.jetty.testing.TestCertificate;
+import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.SimulateWhen;
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,10 +110,10 @@ class ConfigLoaderTest {
                 "LLAMASHIM_MAX_RESPONSE_BYTES", "2000",
                 "LLAMASHIM_HEARTBEAT_SECONDS", "0");
 
-        LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0"}, env, dir).config();
+        LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0", "--mode", "Auto"}, env, dir).config();
 
         assertThat(config).isEqualTo(new LauncherConfig("0.0.0.0", 0, URI.create("https://models.example:8443/llama"),
-                TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, SimulateWhen.ALWAYS,
+                TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, Mode.AUTO, SimulateWhen.ALWAYS,
                 List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO));
     }
 
@@ -245,6 +246,15 @@ class ConfigLoaderTest {
 
         assertThatThrownBy(this::load).hasMessageContaining("log_level from file")
                 .hasMessageContaining("expected DEBUG, INFO, WARNING or ERROR").hasMessageContaining("got \"LOUD\"");
+    }
+
+    @Test
+    void anUnknownModeIsRejectedWithTheOnesAccepted() throws IOException {
+        write("proxy_port: 0\nmode: stream\n");
+
+        assertThatThrownBy(this::load).isInstanceOf(LauncherException.class).hasMessageContaining("mode from file")
+                .hasMessageContaining("line 2").hasMessageContaining("expected synthesize, repair or auto")
+                .hasMessageContaining("got \"stream\"");
     }
 
     @Test
