@@ -13,6 +13,9 @@ import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.Choice;
 import dev.llamashim.core.SseChunk;
 import dev.llamashim.core.SseParser;
+import dev.llamashim.core.StreamRepairer;
+import dev.llamashim.core.StreamSynthesizer;
+import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.ToolCall;
 import dev.llamashim.core.testing.BrokenStream;
 import dev.llamashim.core.testing.BrokenStream.Call;
@@ -28,6 +31,11 @@ import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
 import dev.llamashim.servlet.testing.ServletContainer;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.params.provider.EnumSource;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -244,6 +252,90 @@ class RepairModeTest {
             assertThat(response.statusCode()).isEqualTo(500);
             assertThat(response.body()).isEqualTo(refused.body());
             assertThat(setup.upstreamRequests()).hasSize(1);
+        }
+    }
+
+    static Stream<Arguments> waitingDownstreams() {
+        return Stream.of(ServletContainer.Kind.values()).flatMap(kind -> Stream.of(
+                Arguments.of(kind, Downstream.ASYNC), Arguments.of(kind, Downstream.DISPATCH), Arguments.of(kind, Downstream.PROXY)));
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("waitingDownstreams")
+    void keepAliveCommentsComeWhileTheModelServerIsSilentThenItsRepairedStream(ServletContainer.Kind kind, Downstream downstream)
+            throws Exception {
+        Fixture nativeStream = Fixture.load("new", "tool-call-native-stream");
+        ShimSettings settings = ShimSettings.builder().mode(Mode.REPAIR).heartbeat(Duration.ofMillis(200)).build();
+        try (Downstream.Setup setup = downstream.start(kind, new ToolStreamFilter(settings),
+                Routes.always(Reply.of(nativeStream).after(Duration.ofMillis(900))), 16)) {
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), nativeStream.requestBody());
+
+            String body = new String(response.body(), StandardCharsets.UTF_8);
+            String repaired = new String(StreamRepairer.repair(nativeStream.body(), false), StandardCharsets.UTF_8);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(body).startsWith(": keep-alive\n\n: keep-alive\n\n").endsWith(repaired);
+            assertThat(body.substring(0, body.length() - repaired.length())).matches("(: keep-alive\n\n)+");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("waitingDownstreams")
+    void afterKeepAliveCommentsAutoStillAsksARefusingServerAgainAndStreamsItsAnswer(ServletContainer.Kind kind,
+            Downstream downstream) throws Exception {
+        ShimSettings settings = ShimSettings.builder().mode(Mode.AUTO).heartbeat(Duration.ofMillis(200)).build();
+        Function<RecordedRequest, Reply> slowOldServer = request -> Routes.llamaServer("old").apply(request).after(Duration.ofMillis(500));
+        try (Downstream.Setup setup = downstream.start(kind, new ToolStreamFilter(settings), slowOldServer, 16)) {
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), Fixture.load("new", "tool-call-native-stream").requestBody());
+
+            String body = new String(response.body(), StandardCharsets.UTF_8);
+            String synthesized = new String(new StreamSynthesizer(ChunkingPolicy.defaults())
+                    .toBytes(ChatResponse.parse(Fixture.load("old", "tool-call-nonstream").body()), false), StandardCharsets.UTF_8);
+            assertThat(body).startsWith(": keep-alive\n\n").endsWith(synthesized);
+            assertThat(body.substring(0, body.length() - synthesized.length())).matches("(: keep-alive\n\n)+");
+            assertThat(setup.upstreamRequests()).hasSize(2);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void aStreamThatBreaksOffEndsWithAnErrorEventThatSaysSo(ServletContainer.Kind kind) throws Exception {
+        Fixture nativeStream = Fixture.load("new", "tool-call-native-stream");
+        byte[] half = Arrays.copyOf(nativeStream.body(), nativeStream.body().length / 2);
+        try (Downstream.Setup setup = start(kind, Downstream.PROXY, Routes.always(nativeStream))) {
+            setup.upstream().route("POST", "/v1/chat/completions", (request, response, callback) -> {
+                response.setStatus(200);
+                response.getHeaders().put("Content-Type", "text/event-stream");
+                response.write(false, ByteBuffer.wrap(half),
+                        Callback.from(() -> callback.failed(new IOException("the model server crashed")), callback::failed));
+            });
+
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), nativeStream.requestBody());
+
+            List<SseChunk> events = SseParser.parseAll(response.body());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(events).doesNotContain(new SseChunk.Done());
+            JsonNode error = JSON.readTree(((SseChunk.Data) events.get(events.size() - 1)).data()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("upstream_stream_incomplete");
+            assertThat(error.path("type").asText()).isEqualTo("upstream_error");
+            assertThat(error.path("message").asText()).contains("broke off");
+            assertThatThrownBy(() -> OpenAiJava.streamToolCall(setup.container().baseUri(), false)).hasMessageContaining("broke off");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ServletContainer.Kind.class)
+    void anEventThatIsNotJsonEndsTheStreamWithAnErrorEventAndAbortsTheModelServersStream(ServletContainer.Kind kind)
+            throws Exception {
+        byte[] garbage = "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\ndata: <html>oops\n\n"
+                .getBytes(StandardCharsets.UTF_8);
+        try (Downstream.Setup setup = start(kind, Downstream.PROXY,
+                Routes.always(Reply.of(200, "text/event-stream", garbage).eventByEvent(Duration.ZERO)))) {
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), Fixture.load("new", "tool-call-native-stream").requestBody());
+
+            List<SseChunk> events = SseParser.parseAll(response.body());
+            JsonNode error = JSON.readTree(((SseChunk.Data) events.get(events.size() - 1)).data()).path("error");
+            assertThat(error.path("code").asText()).isEqualTo("invalid_upstream_stream");
+            assertThat(events).doesNotContain(new SseChunk.Done());
         }
     }
 
