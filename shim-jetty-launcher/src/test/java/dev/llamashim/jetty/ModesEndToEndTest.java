@@ -19,13 +19,7 @@ import dev.llamashim.servlet.testing.OpenAiJava;
 import dev.llamashim.servlet.testing.RecordedRequest;
 import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Function;
@@ -104,18 +98,8 @@ class ModesEndToEndTest {
         assertThat(call.function().arguments()).isEqualTo(broken.calls().get(0).argumentsText());
         assertThat(upstream.onlyRequest().json().path("stream").asBoolean()).isTrue();
 
-        long start = System.nanoTime();
-        HttpResponse<InputStream> response = Http.client().send(
-                Http.jsonPost(launcher.uri().resolve("/v1/chat/completions"), Fixture.load("new", "tool-call-native-stream").requestBody()),
-                HttpResponse.BodyHandlers.ofInputStream());
-        List<Long> arrivals = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                if (line.startsWith("data: ")) {
-                    arrivals.add((System.nanoTime() - start) / 1_000_000);
-                }
-            }
-        }
+        List<Long> arrivals = Http.dataEventArrivalMillis(launcher.uri().resolve("/v1/chat/completions"),
+                Fixture.load("new", "tool-call-native-stream").requestBody());
         long upstreamTime = 100L * (slow.parts().size() - 1);
         assertThat(arrivals.get(1)).as("second event's arrival (ms) of %s over %d ms", arrivals, upstreamTime)
                 .isLessThan(upstreamTime / 2);

@@ -14,12 +14,8 @@ import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
 import dev.llamashim.servlet.testing.ServletContainer;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -28,16 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * again for JSON, the new one streams and is repaired; openai-java sees the same tool call.
  */
 class AutoModeTest {
-
-    static Stream<Arguments> setups() {
-        List<Arguments> setups = new ArrayList<>();
-        for (ServletContainer.Kind kind : ServletContainer.Kind.values()) {
-            for (Downstream downstream : Downstream.values()) {
-                setups.add(Arguments.of(kind, downstream));
-            }
-        }
-        return setups.stream();
-    }
 
     private static Downstream.Setup start(ServletContainer.Kind kind, Downstream downstream, String build) {
         return start(kind, downstream, Routes.llamaServer(build));
@@ -53,7 +39,7 @@ class AutoModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void anOldServerThatRefusesIsAskedAgainForJsonAndThenStraightAway(ServletContainer.Kind kind, Downstream downstream)
             throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, "old")) {
@@ -73,7 +59,7 @@ class AutoModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void aNewServerThatStreamsIsRepairedAndAskedOnce(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, "new")) {
             ChatCompletion completion = OpenAiJava.streamToolCall(setup.container().baseUri(), true);
@@ -86,7 +72,7 @@ class AutoModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void anErrorThatAsksAgainCannotChangeReachesTheClientAsItCameWithoutARetry(ServletContainer.Kind kind, Downstream downstream)
             throws Exception {
         Fixture notFound = Fixture.load("new", "error-unknown-path-post");
@@ -101,7 +87,7 @@ class AutoModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void aFailedRetryIsNotRemembered(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, "old")) {
             // No messages: the old build answers both tries with an error.

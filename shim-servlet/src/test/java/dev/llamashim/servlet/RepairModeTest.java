@@ -30,13 +30,11 @@ import dev.llamashim.servlet.testing.RecordedRequest;
 import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
 import dev.llamashim.servlet.testing.ServletContainer;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.params.provider.EnumSource;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -59,16 +57,6 @@ class RepairModeTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ERROR_FIXTURE = "new/content-native-stream-invalid-utf8";
-
-    static Stream<Arguments> setups() {
-        List<Arguments> setups = new ArrayList<>();
-        for (ServletContainer.Kind kind : ServletContainer.Kind.values()) {
-            for (Downstream downstream : Downstream.values()) {
-                setups.add(Arguments.of(kind, downstream));
-            }
-        }
-        return setups.stream();
-    }
 
     static List<Fixture> completeNativeStreams() {
         return Fixture.all().stream().filter(Fixture::isNativeStream).filter(f -> !f.name().equals(ERROR_FIXTURE)).toList();
@@ -101,7 +89,7 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void openAiJavaAccumulatesEveryNativeStreamFixtureRepairedToTheSameMessage(ServletContainer.Kind kind, Downstream downstream) {
         try (Downstream.Setup setup = start(kind, downstream, RepairModeTest::fixtureNamedInTheRequest)) {
             for (Fixture fixture : completeNativeStreams()) {
@@ -122,7 +110,7 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void openAiJavaAccumulatesEveryHandMadeBrokenStreamToTheIntendedMessage(ServletContainer.Kind kind, Downstream downstream)
             throws Exception {
         List<BrokenStream> streams = brokenStreams();
@@ -162,7 +150,7 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void theRepairedStreamMeetsTheContractAndTheRequestGoesUpstreamAsItCame(ServletContainer.Kind kind, Downstream downstream)
             throws Exception {
         BrokenStream broken = brokenStreams().get(brokenStreams().size() - 2);
@@ -185,24 +173,13 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void eventsReachTheClientAsTheModelServerSendsThem(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Fixture fixture = Fixture.load("new", "tool-call-native-stream");
         Reply slow = Reply.of(fixture).eventByEvent(Duration.ofMillis(150));
         int events = slow.parts().size();
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(slow))) {
-            long start = System.nanoTime();
-            HttpResponse<java.io.InputStream> response = Http.client().send(
-                    Http.jsonPost(setup.container().baseUri().resolve("/v1/chat/completions"), fixture.requestBody()),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            List<Long> arrivals = new ArrayList<>();
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    if (line.startsWith("data: ")) {
-                        arrivals.add((System.nanoTime() - start) / 1_000_000);
-                    }
-                }
-            }
+            List<Long> arrivals = Http.dataEventArrivalMillis(chat(setup), fixture.requestBody());
 
             long upstreamTime = 150L * (events - 1);
             assertThat(arrivals).hasSizeGreaterThan(3);
@@ -213,7 +190,7 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void anInStreamErrorReachesOpenAiJavaAsAnError(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Fixture fixture = Fixture.load("new", "content-native-stream-invalid-utf8");
         List<SseChunk> upstreamEvents = SseParser.parseAll(fixture.body());
@@ -231,7 +208,7 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void aJsonAnswerToTheStreamRequestIsStreamedAsInSynthesizeMode(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Fixture whole = Fixture.load("new", "tool-call-nonstream");
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(whole))) {
@@ -242,7 +219,7 @@ class RepairModeTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void anErrorAnswerReachesTheClientAsItCame(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Fixture refused = Fixture.load("old", "tool-call-stream-refused");
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(refused))) {

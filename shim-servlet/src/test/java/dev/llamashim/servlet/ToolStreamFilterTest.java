@@ -26,12 +26,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -43,16 +39,6 @@ class ToolStreamFilterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Fixture TOOL_CALL = Fixture.load("new", "tool-call-nonstream");
 
-    static Stream<Arguments> setups() {
-        List<Arguments> setups = new ArrayList<>();
-        for (ServletContainer.Kind kind : ServletContainer.Kind.values()) {
-            for (Downstream downstream : Downstream.values()) {
-                setups.add(Arguments.of(kind, downstream));
-            }
-        }
-        return setups.stream();
-    }
-
     private static Downstream.Setup start(ServletContainer.Kind kind, Downstream downstream, Function<RecordedRequest, Reply> route) {
         return downstream.start(kind, new ToolStreamFilter(ShimSettings.defaults()), route, 16);
     }
@@ -62,7 +48,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void openAiJavaAccumulatesTheFixturesToolCallExactly(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, Routes.llamaServer("new"))) {
             ChatCompletion completion = OpenAiJava.streamToolCall(setup.container().baseUri(), true);
@@ -84,7 +70,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void writesExactlyTheSynthesizedStreamWithStreamHeaders(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(TOOL_CALL))) {
             byte[] request = Fixture.load("new", "tool-call-native-stream-usage").requestBody();
@@ -103,7 +89,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void downstreamGetsTheSameRequestWithStreamFalseAndATrueLength(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(TOOL_CALL))) {
             byte[] request = Fixture.load("new", "tool-call-native-stream-usage").requestBody();
@@ -121,7 +107,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void anUpstreamErrorReachesTheClientAsItCame(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Fixture tooLong = Fixture.load("new", "error-prompt-too-long");
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(tooLong))) {
@@ -134,7 +120,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void aJsonAnswerThatIsNoChatCompletionBecomesA502ThatSaysWhy(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, Routes.always(Reply.json(200, "{\"object\":\"list\",\"data\":[]}")))) {
             HttpResponse<byte[]> response = Http.postJson(chat(setup), Fixture.load("new", "tool-call-native-stream").requestBody());
@@ -148,7 +134,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void requestsItDoesNotShimPassThroughByteForByte(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, Routes.llamaServer("new"))) {
             byte[] nonStream = Fixture.load("new", "tool-call-nonstream").requestBody();
@@ -164,7 +150,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void aNativeStreamPassesThroughEventByEventWhileTheUpstreamIsStillSending(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         Fixture stream = Fixture.load("new", "content-native-stream");
         Duration gap = Duration.ofMillis(150);
@@ -198,7 +184,7 @@ class ToolStreamFilterTest {
     }
 
     @ParameterizedTest(name = "{0} + {1}")
-    @MethodSource("setups")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
     void worksAgainstTheOldBuildThatRefusesToStreamTools(ServletContainer.Kind kind, Downstream downstream) throws Exception {
         try (Downstream.Setup setup = start(kind, downstream, Routes.llamaServer("old"))) {
             ChatCompletion completion = OpenAiJava.streamToolCall(setup.container().baseUri(), false);

@@ -15,6 +15,12 @@ public enum Downstream {
     /** Jetty's {@code AsyncProxyServlet} forwarding to a {@link FakeLlamaServer}. */
     PROXY;
 
+    /** Every container kind with every downstream, as JUnit arguments {@code (kind, downstream)}. */
+    public static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> everyCombination() {
+        return java.util.stream.Stream.of(ServletContainer.Kind.values()).flatMap(kind -> java.util.stream.Stream.of(values())
+                .map(downstream -> org.junit.jupiter.params.provider.Arguments.of(kind, downstream)));
+    }
+
     /** A started setup: container, filter and downstream; the fake server exists for {@link #PROXY} only. */
     public record Setup(ServletContainer container, ReplayServlet replay, FakeLlamaServer upstream) implements AutoCloseable {
 

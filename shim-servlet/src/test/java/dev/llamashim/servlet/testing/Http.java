@@ -1,6 +1,9 @@
 package dev.llamashim.servlet.testing;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,6 +12,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Raw HTTP with the JDK client, for checking bytes and headers exactly. Headers are given as name, value, name, value… */
 public final class Http {
@@ -55,6 +60,24 @@ public final class Http {
             request.headers(headers);
         }
         return request.build();
+    }
+
+    /**
+     * POSTs {@code body} as JSON and reads the event stream that comes back line by line: when each
+     * {@code data:} line arrived, in milliseconds after the request was sent.
+     */
+    public static List<Long> dataEventArrivalMillis(URI uri, byte[] body) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> response = CLIENT.send(jsonPost(uri, body), HttpResponse.BodyHandlers.ofInputStream());
+        List<Long> arrivals = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                if (line.startsWith("data: ")) {
+                    arrivals.add((System.nanoTime() - start) / 1_000_000);
+                }
+            }
+        }
+        return arrivals;
     }
 
     /**
