@@ -9,12 +9,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -256,7 +254,7 @@ public final class StreamRepairer {
                 entry.put("index", k);
                 dirty = true;
             }
-            ChoiceState state = choices.computeIfAbsent(index, ChoiceState::new);
+            ChoiceState state = choices.computeIfAbsent(index, i -> new ChoiceState(i, callIds));
             JsonNode deltaNode = entry.get("delta");
             ObjectNode delta;
             if (deltaNode instanceof ObjectNode object) {
@@ -425,7 +423,10 @@ public final class StreamRepairer {
         }
         boolean reasoningText = text(state, delta, REASONING);
         boolean contentText = text(state, delta, CONTENT);
-        boolean calls = toolCalls(state, delta);
+        boolean calls = state.toolCalls.repair(delta);
+        if (state.toolCalls.takeChanged()) {
+            dirty = true;
+        }
 
         settle(state, contentText || calls || finishing, calls || finishing, before);
         if (!first) {
@@ -521,213 +522,6 @@ public final class StreamRepairer {
             }
         }
         before.add(held);
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Tool calls
-
-    /** Repairs the delta's tool calls; returns whether any remain. */
-    private boolean toolCalls(ChoiceState state, ObjectNode delta) {
-        JsonNode node = delta.get("tool_calls");
-        if (node == null || node.isNull()) {
-            return false;
-        }
-        ArrayNode calls;
-        if (node.isObject()) {
-            calls = NODES.arrayNode().add(node);
-            delta.set("tool_calls", calls);
-            dirty = true;
-        } else if (node.isArray()) {
-            calls = (ArrayNode) node;
-        } else {
-            return false; // not a shape anyone can read; passed on as it came
-        }
-        for (int j = 0; j < calls.size(); ) {
-            JsonNode call = calls.get(j);
-            if (!call.isObject()) {
-                j++;
-                continue;
-            }
-            ObjectNode repaired = toolCall(state, (ObjectNode) call);
-            if (repaired == null) {
-                calls.remove(j);
-                dirty = true;
-            } else {
-                if (repaired != call) {
-                    calls.set(j, repaired);
-                    dirty = true;
-                }
-                j++;
-            }
-        }
-        if (calls.isEmpty()) {
-            delta.remove("tool_calls");
-            dirty = true;
-            return false;
-        }
-        return true;
-    }
-
-    /** The repaired call delta; null when nothing of it is left to send. */
-    private ObjectNode toolCall(ChoiceState state, ObjectNode call) {
-        JsonNode idNode = call.get("id");
-        String upstreamId = idNode != null && idNode.isTextual() && !idNode.textValue().isEmpty() ? idNode.textValue() : null;
-        JsonNode indexNode = call.get("index");
-        Integer upstreamIndex = indexNode != null && indexNode.isIntegralNumber() && indexNode.canConvertToInt()
-                ? indexNode.asInt()
-                : null;
-
-        CallState target = null;
-        if (upstreamId != null) {
-            target = state.byId.get(upstreamId);
-            if (target == null && upstreamIndex != null) {
-                CallState atIndex = state.byIndex.get(upstreamIndex);
-                if (atIndex != null && atIndex.upstreamId == null) {
-                    // An id that arrives after the call's first delta: an id was already sent for it.
-                    atIndex.upstreamId = upstreamId;
-                    state.byId.put(upstreamId, atIndex);
-                    target = atIndex;
-                }
-            }
-        } else if (upstreamIndex != null) {
-            target = state.byIndex.get(upstreamIndex);
-            if (target == null && state.last != null && !state.last.indexed) {
-                // The last call was opened without an index: this is its index, named late.
-                target = state.last;
-                target.indexed = true;
-                state.byIndex.put(upstreamIndex, target);
-            }
-        } else {
-            target = state.last;
-        }
-        if (target == null) {
-            return firstCallDelta(state, call, upstreamId, upstreamIndex);
-        }
-        return laterCallDelta(target, call);
-    }
-
-    private ObjectNode firstCallDelta(ChoiceState state, ObjectNode call, String upstreamId, Integer upstreamIndex) {
-        CallState target = new CallState(state.calls.size());
-        state.calls.add(target);
-        state.last = target;
-        if (upstreamIndex != null) {
-            state.byIndex.put(upstreamIndex, target);
-            target.indexed = true;
-        }
-        if (upstreamId != null) {
-            target.upstreamId = upstreamId;
-            state.byId.put(upstreamId, target);
-        }
-        String id = upstreamId;
-        while (id == null || callIds.contains(id)) {
-            id = "call_" + Ids.alphanumeric(24);
-        }
-        callIds.add(id);
-
-        JsonNode functionNode = call.get("function");
-        ObjectNode function = functionNode instanceof ObjectNode object ? object : NODES.objectNode();
-        JsonNode name = function.get("name");
-        if (name != null && name.isTextual() && !name.textValue().isEmpty()) {
-            target.name = name.textValue();
-        }
-        JsonNode arguments = function.get("arguments");
-        JsonNode typeNode = call.get("type");
-
-        ObjectNode repairedFunction = NODES.objectNode();
-        if (target.name != null) {
-            repairedFunction.put("name", target.name);
-        }
-        repairedFunction.set("arguments", argumentsText(arguments, true));
-        copyOthers(function, repairedFunction, Set.of("name", "arguments"));
-        ObjectNode repaired = NODES.objectNode();
-        repaired.put("index", target.index);
-        repaired.put("id", id);
-        repaired.set("type", typeNode != null && typeNode.isTextual() ? typeNode : TextNode.valueOf("function"));
-        repaired.set("function", repairedFunction);
-        copyOthers(call, repaired, Set.of("index", "id", "type", "function"));
-        // Keep the upstream's own node (and so its bytes) when it was right already.
-        boolean unchanged = repaired.equals(call)
-                && sameFieldOrder(repaired, call)
-                && sameFieldOrder(repaired.get("function"), call.get("function"));
-        return unchanged ? call : repaired;
-    }
-
-    private ObjectNode laterCallDelta(CallState target, ObjectNode call) {
-        JsonNode index = call.get("index");
-        if (index == null || !index.isIntegralNumber() || index.asInt() != target.index) {
-            call.put("index", target.index);
-            dirty = true;
-        }
-        if (call.has("id")) {
-            call.remove("id");
-            dirty = true;
-        }
-        if (call.has("type")) {
-            call.remove("type");
-            dirty = true;
-        }
-        JsonNode functionNode = call.get("function");
-        if (functionNode instanceof ObjectNode function) {
-            JsonNode name = function.get("name");
-            if (name != null) {
-                if (name.isTextual() && !name.textValue().isEmpty() && !name.textValue().equals(target.name)) {
-                    // The first name the upstream sends, or a piece of a name sent in pieces.
-                    target.name = target.name == null ? name.textValue() : target.name + name.textValue();
-                } else {
-                    function.remove("name");
-                    dirty = true;
-                }
-            }
-            JsonNode arguments = function.get("arguments");
-            if (arguments != null) {
-                JsonNode text = argumentsText(arguments, false);
-                if (text == null) {
-                    function.remove("arguments");
-                    dirty = true;
-                } else if (text != arguments) {
-                    function.set("arguments", text);
-                    dirty = true;
-                }
-            }
-            if (function.isEmpty()) {
-                call.remove("function");
-                dirty = true;
-            }
-        } else if (functionNode != null) {
-            call.remove("function");
-            dirty = true;
-        }
-        return call.size() == 1 ? null : call;
-    }
-
-    /** {@code arguments} as a string node: an object as its compact JSON; null/empty later pieces → null. */
-    private static JsonNode argumentsText(JsonNode arguments, boolean first) {
-        if (arguments == null || arguments.isNull()) {
-            return first ? TextNode.valueOf("") : null;
-        }
-        if (arguments.isTextual()) {
-            return arguments.textValue().isEmpty() && !first ? null : arguments;
-        }
-        return TextNode.valueOf(arguments.toString());
-    }
-
-    private static void copyOthers(ObjectNode from, ObjectNode to, Set<String> skip) {
-        for (Map.Entry<String, JsonNode> field : from.properties()) {
-            if (!skip.contains(field.getKey())) {
-                to.set(field.getKey(), field.getValue());
-            }
-        }
-    }
-
-    private static boolean sameFieldOrder(JsonNode a, JsonNode b) {
-        Iterator<String> x = a.fieldNames();
-        Iterator<String> y = b.fieldNames();
-        while (x.hasNext() && y.hasNext()) {
-            if (!x.next().equals(y.next())) {
-                return false;
-            }
-        }
-        return !x.hasNext() && !y.hasNext();
     }
 
     // ---------------------------------------------------------------------------------------
@@ -827,7 +621,7 @@ public final class StreamRepairer {
                 ObjectNode entry = NODES.objectNode();
                 entry.put("index", state.index);
                 entry.set("delta", NODES.objectNode());
-                entry.put("finish_reason", state.calls.isEmpty() ? "stop" : "tool_calls");
+                entry.put("finish_reason", state.toolCalls.any() ? "tool_calls" : "stop");
                 state.finish = synthetic(entry);
             }
             finishes.add(state.finish);
@@ -922,13 +716,11 @@ public final class StreamRepairer {
         Out held;
         /** The finish chunk, held until the end of the stream. */
         Out finish;
-        final List<CallState> calls = new ArrayList<>();
-        CallState last;
-        final Map<String, CallState> byId = new HashMap<>();
-        final Map<Integer, CallState> byIndex = new HashMap<>();
+        final ToolCallRepair toolCalls;
 
-        ChoiceState(int index) {
+        ChoiceState(int index, Set<String> streamIds) {
             this.index = index;
+            this.toolCalls = new ToolCallRepair(streamIds);
         }
 
         Empty empty(String field) {
@@ -944,15 +736,4 @@ public final class StreamRepairer {
         }
     }
 
-    private static final class CallState {
-        final int index;
-        String upstreamId;
-        /** Whether the upstream has given this call an index. */
-        boolean indexed;
-        String name;
-
-        CallState(int index) {
-            this.index = index;
-        }
-    }
 }
