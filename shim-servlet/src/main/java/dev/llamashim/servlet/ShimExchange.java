@@ -58,7 +58,7 @@ final class ShimExchange implements AsyncListener {
     private volatile RepairingOutputStream repairing;
     private boolean awaitingDispatch;
     private boolean retryPending;
-    private boolean retried;
+    private volatile boolean retried;
     private boolean writingBlocking;
     private boolean openingStream;
     private Set<String> attributesBefore = Set.of();
@@ -243,7 +243,6 @@ final class ShimExchange implements AsyncListener {
                 request.removeAttribute(name);
             }
         }
-        request.setAttribute(EXCHANGE_ATTRIBUTE, this);
     }
 
     /**
@@ -333,11 +332,7 @@ final class ShimExchange implements AsyncListener {
 
     /** The client's answer to what the downstream held; a successful retry is remembered. */
     private ShimAnswer answer(CapturedResponse captured) {
-        boolean wasRetry;
-        synchronized (this) {
-            wasRetry = retried;
-        }
-        if (wasRetry && captured.status() == 200) {
+        if (retried && captured.status() == 200) {
             refusals.remember(request.getRequestURI(), plan.model());
         }
         return ShimAnswer.of(captured, synthesizer, plan.includeUsage());
