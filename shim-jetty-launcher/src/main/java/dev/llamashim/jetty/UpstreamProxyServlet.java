@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * query, {@code Host} set to the target and {@code X-Forwarded-For/-Proto/-Host} added. When the
  * upstream fails it answers with an OpenAI-shaped error instead of Jetty's empty one: 504
  * ({@code upstream_timeout}) after {@code request_timeout} of silence, 502 ({@code upstream_error})
- * when it cannot be reached or breaks off before answering.
+ * when it cannot be reached, breaks off before answering, or breaks off in the middle of its answer
+ * before any of it reached the client (a shimmed request's answer never reaches the client
+ * before it is complete). An answer that breaks off after part of it was sent is cut off.
  */
 final class UpstreamProxyServlet extends AsyncProxyServlet {
 
@@ -45,6 +47,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
     private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
+    private static final String UPSTREAM_ANSWERED_ATTRIBUTE = "dev.llamashim.jetty.upstreamAnswered";
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
 
     private final String targetBase;
@@ -154,6 +157,14 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+            Response serverResponse) {
+        // From here on a failure breaks an answer off mid-body rather than preventing it.
+        clientRequest.setAttribute(UPSTREAM_ANSWERED_ATTRIBUTE, Boolean.TRUE);
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
         recordUpstreamTime(clientRequest);
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
@@ -188,10 +199,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         } else {
             LOG.warn("{}: forwarding to {} failed ({}): {}", request, targetBase,
                     proxyResponse.isCommitted() ? "cutting the answer off" : "answering 502", brief(failure));
-            error = new OpenAiError(502, isConnectFailure(failure)
-                    ? "llamashim could not connect to the model server"
-                    : "the model server broke off the exchange before answering",
-                    "upstream_error", "upstream_error");
+            error = new OpenAiError(502, breakOffMessage(clientRequest, failure), "upstream_error", "upstream_error");
         }
         sendError(clientRequest, proxyResponse, error);
     }
@@ -247,6 +255,16 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         public void onStartAsync(AsyncEvent event) {
             // Registered once per exchange.
         }
+    }
+
+    private static String breakOffMessage(HttpServletRequest clientRequest, Throwable failure) {
+        if (isConnectFailure(failure)) {
+            return "llamashim could not connect to the model server";
+        }
+        if (Boolean.TRUE.equals(clientRequest.getAttribute(UPSTREAM_ANSWERED_ATTRIBUTE))) {
+            return "the model server's answer was incomplete: the connection broke off before the whole body arrived";
+        }
+        return "the model server broke off the exchange before answering";
     }
 
     /** The failure's type and the start of its message: Jetty's messages can carry whole connection dumps. */
