@@ -84,11 +84,29 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return connector;
     }
 
+    /**
+     * {@code target_url} followed by the raw (still percent-encoded) path and query, so the upstream
+     * sees exactly what the client sent; only ever {@code target_url}, whatever host the request
+     * line or {@code Host} header names. {@code null} when that is no URI: Jetty's server takes
+     * characters in a query that its HTTP client cannot send ({@code |}, {@code ^}, {@code {}).
+     */
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
-        // The raw (still percent-encoded) path, so the upstream sees exactly what the client sent.
         String query = request.getQueryString();
-        return targetBase + request.getRequestURI() + (query == null ? "" : "?" + query);
+        String target = targetBase + request.getRequestURI() + (query == null ? "" : "?" + query);
+        try {
+            URI.create(target);
+            return target;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        sendError(clientRequest, proxyResponse, new OpenAiError(400,
+                "the request's path or query holds characters that cannot be forwarded; percent-encode them (| as %7C)",
+                "invalid_request_error", "invalid_request_target"));
     }
 
     @Override
