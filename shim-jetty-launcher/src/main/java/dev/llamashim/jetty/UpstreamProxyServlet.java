@@ -3,6 +3,7 @@ package dev.llamashim.jetty;
 import dev.llamashim.servlet.OpenAiError;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,11 +19,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
@@ -48,6 +51,10 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
     private static final String UPSTREAM_ANSWERED_ATTRIBUTE = "dev.llamashim.jetty.upstreamAnswered";
+    private static final String HANG_UP_WATCH_ATTRIBUTE = "dev.llamashim.jetty.hangUpWatch";
+    private static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.jetty.clientGone";
+    /** nginx's status for a request whose client closed the connection first; only the access log sees it. */
+    private static final int CLIENT_CLOSED_REQUEST = 499;
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
 
     private final String targetBase;
@@ -113,8 +120,24 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         // An idle timeout covers both waits that matter: for the first byte of the answer (a
         // shimmed request's whole answer comes at once) and between the bytes of a stream.
-        return super.newProxyRequest(request, rewrittenTarget)
+        Request proxyRequest = super.newProxyRequest(request, rewrittenTarget)
                 .idleTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        request.setAttribute(HANG_UP_WATCH_ATTRIBUTE,
+                ClientHangUpWatch.of(request, () -> clientHungUp(request, proxyRequest)));
+        return proxyRequest;
+    }
+
+    /** Watches for a hang-up once the client's body is all read (the proxy reads it as it forwards it). */
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+            AsyncRequestContent content) {
+        return new StreamReader(request, response, proxyRequest, content) {
+            @Override
+            public void onAllDataRead() {
+                super.onAllDataRead();
+                hangUpWatch(request).start();
+            }
+        };
     }
 
     @Override
@@ -140,7 +163,10 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         LOG.debug("forwarding {} {} to {}", clientRequest.getMethod(), clientRequest.getRequestURI(), targetBase);
         // Jetty's proxy hears of a gone client only when it writes to it; for a shimmed request
         // the filter finds out first (a failed heartbeat) and reports it here.
-        clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(proxyRequest));
+        clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(hangUpWatch(clientRequest), proxyRequest));
+        if (!hasContent(clientRequest)) {
+            hangUpWatch(clientRequest).start();
+        }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -177,6 +203,9 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse) {
+        // The answer goes to the client from here on: its writes notice a hang-up, and the
+        // connection must have its read interest back before the response completes.
+        hangUpWatch(clientRequest).stop();
         // From here on a failure breaks an answer off mid-body rather than preventing it.
         clientRequest.setAttribute(UPSTREAM_ANSWERED_ATTRIBUTE, Boolean.TRUE);
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
@@ -193,6 +222,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
             HttpServletResponse proxyResponse, Throwable failure) {
         // Reading the client's body failed (it went away, or stalled): abort the upstream exchange,
         // whose failure then comes to onProxyResponseFailure, which answers.
+        hangUpWatch(clientRequest).stop();
         clientRequest.setAttribute(CLIENT_FAILURE_ATTRIBUTE, clientRequestStatus(failure));
         proxyRequest.abort(failure);
     }
@@ -200,8 +230,17 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse, Throwable failure) {
+        hangUpWatch(clientRequest).stop();
         recordUpstreamTime(clientRequest);
         String request = clientRequest.getMethod() + " " + clientRequest.getRequestURI();
+        if (Boolean.TRUE.equals(clientRequest.getAttribute(CLIENT_GONE_ATTRIBUTE))) {
+            LOG.info("{}: the client closed its connection while {} worked on it; that request was aborted",
+                    request, targetBase);
+            // Its connection is closed: the status is for the access log, and nothing is written.
+            proxyResponse.setStatus(CLIENT_CLOSED_REQUEST);
+            clientRequest.getAsyncContext().complete();
+            return;
+        }
         Object clientStatus = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
         OpenAiError error;
         if (clientStatus instanceof Integer status) {
@@ -252,10 +291,21 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /** The client went away while the model server worked: abort that request, so the model stops working for nobody. */
+    private static void clientHungUp(HttpServletRequest clientRequest, Request proxyRequest) {
+        clientRequest.setAttribute(CLIENT_GONE_ATTRIBUTE, Boolean.TRUE);
+        proxyRequest.abort(new EofException("the client closed its connection"));
+    }
+
+    private static ClientHangUpWatch hangUpWatch(HttpServletRequest clientRequest) {
+        return (ClientHangUpWatch) clientRequest.getAttribute(HANG_UP_WATCH_ATTRIBUTE);
+    }
+
     /** Aborts the upstream exchange when the client's request fails, so the model stops working for nobody. */
-    private record AbortUpstreamOnClientError(Request proxyRequest) implements AsyncListener {
+    private record AbortUpstreamOnClientError(ClientHangUpWatch watch, Request proxyRequest) implements AsyncListener {
         @Override
         public void onError(AsyncEvent event) {
+            watch.stop();
             proxyRequest.abort(event.getThrowable());
         }
 
