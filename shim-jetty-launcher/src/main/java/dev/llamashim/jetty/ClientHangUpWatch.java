@@ -7,6 +7,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * complete, so a hang-up goes unseen until something is written. While the request waits with its
  * body read, this watch asks Jetty's selector to report the socket readable. A client that is
  * waiting sends nothing, so readable with no bytes to read means end of stream or a reset: the
- * client is gone. Readable with bytes is a pipelined next request: they are left unread, for the
- * connection, and the watch ends. Like nginx by default, a client that only half-closes (shuts
+ * client is gone (once confirmed, see {@link #succeeded()}). Readable with bytes is a pipelined
+ * next request: they are left unread, for the connection, and the watch ends. Like nginx by default, a client that only half-closes (shuts
  * down its sending side and still waits) counts as gone.
  *
  * <p>The watch must end ({@link #stop()}) before the response completes: the connection then
@@ -35,6 +36,7 @@ final class ClientHangUpWatch implements Callback {
     private final SocketChannelEndPoint endPoint;
     private final Runnable onHangUp;
     private State state = State.NEW;
+    private boolean nothingSeenOnce;
 
     private enum State { NEW, WATCHING, DONE }
 
@@ -80,25 +82,61 @@ final class ClientHangUpWatch implements Callback {
         }
     }
 
-    /** The socket is readable: bytes (a pipelined request, left alone) or its end (the client is gone). */
+    /**
+     * The socket was reported readable: bytes (a pipelined request, left alone) or its end (the
+     * client is gone). Jetty's report is a hint, not a promise (once in a few thousand requests
+     * under load it came with nothing to read and the client still there), so an end is believed
+     * only when the socket is reported readable twice in a row with nothing to read (a socket at
+     * its end stays readable and is reported again at once, an idle one is not) and a read then
+     * finds the end of the stream. Should that read find bytes after all (a pipelined request
+     * arriving in between), they are lost to the connection, which then answers the rest of that
+     * request as malformed (400).
+     */
     @Override
     public void succeeded() {
         synchronized (this) {
             if (state != State.WATCHING) {
                 return;
             }
+            if (pending() > 0) {
+                state = State.DONE;
+                return;
+            }
+            int read = nothingSeenOnce ? readOneByte() : 0;
+            if (read > 0) {
+                LOG.debug("a pipelined request arrived while checking for a hang-up; its first byte was read");
+                state = State.DONE;
+                return;
+            }
+            if (read == 0) {
+                nothingSeenOnce = true;
+                if (!endPoint.tryFillInterested(this)) {
+                    state = State.DONE;
+                }
+                return;
+            }
             state = State.DONE;
         }
-        int pending;
+        endPoint.close();
+        onHangUp.run();
+    }
+
+    /** 1 when a byte was there (and is now read), 0 when nothing was, -1 at the end of the stream or on an error. */
+    private int readOneByte() {
         try {
-            // What can be read without reading it: 0 on a readable socket means end of stream or an error.
-            pending = ((SocketChannel) endPoint.getChannel()).socket().getInputStream().available();
+            // Jetty fills a buffer in its flush mode: an empty one has limit 0.
+            return endPoint.fill(BufferUtil.allocate(1));
         } catch (IOException e) {
-            pending = 0;
+            return -1;
         }
-        if (pending == 0) {
-            endPoint.close();
-            onHangUp.run();
+    }
+
+    /** What can be read without reading it: 0 on a readable socket means end of stream or an error. */
+    private int pending() {
+        try {
+            return ((SocketChannel) endPoint.getChannel()).socket().getInputStream().available();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

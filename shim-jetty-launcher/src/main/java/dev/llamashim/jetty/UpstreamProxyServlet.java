@@ -161,8 +161,8 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         clientRequest.setAttribute(UPSTREAM_START_ATTRIBUTE, System.nanoTime());
         // The path only: a query string may carry an API key.
         LOG.debug("forwarding {} {} to {}", clientRequest.getMethod(), clientRequest.getRequestURI(), targetBase);
-        // Jetty's proxy hears of a gone client only when it writes to it; for a shimmed request
-        // the filter finds out first (a failed heartbeat) and reports it here.
+        // Jetty's proxy hears of a gone client only when it writes to it. The hang-up watch
+        // notices sooner while the model works; a shimmed request's failed heartbeat reports here.
         clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(hangUpWatch(clientRequest), proxyRequest));
         if (!hasContent(clientRequest)) {
             hangUpWatch(clientRequest).start();
