@@ -3,6 +3,7 @@ package dev.llamashim.jetty;
 import dev.llamashim.servlet.OpenAiError;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,11 +19,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
@@ -33,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * query, {@code Host} set to the target and {@code X-Forwarded-For/-Proto/-Host} added. When the
  * upstream fails it answers with an OpenAI-shaped error instead of Jetty's empty one: 504
  * ({@code upstream_timeout}) after {@code request_timeout} of silence, 502 ({@code upstream_error})
- * when it cannot be reached or breaks off before answering.
+ * when it cannot be reached, breaks off before answering, or breaks off in the middle of its answer
+ * before any of it reached the client (a shimmed request's answer never reaches the client
+ * before it is complete). An answer that breaks off after part of it was sent is cut off.
  */
 final class UpstreamProxyServlet extends AsyncProxyServlet {
 
@@ -45,6 +50,11 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
     private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
+    private static final String UPSTREAM_ANSWERED_ATTRIBUTE = "dev.llamashim.jetty.upstreamAnswered";
+    private static final String HANG_UP_WATCH_ATTRIBUTE = "dev.llamashim.jetty.hangUpWatch";
+    private static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.jetty.clientGone";
+    /** nginx's status for a request whose client closed the connection first; only the access log sees it. */
+    private static final int CLIENT_CLOSED_REQUEST = 499;
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
 
     private final String targetBase;
@@ -81,19 +91,53 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return connector;
     }
 
+    /**
+     * {@code target_url} followed by the raw (still percent-encoded) path and query, so the upstream
+     * sees exactly what the client sent; only ever {@code target_url}, whatever host the request
+     * line or {@code Host} header names. {@code null} when that is no URI: Jetty's server takes
+     * characters in a query that its HTTP client cannot send ({@code |}, {@code ^}, {@code {}).
+     */
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
-        // The raw (still percent-encoded) path, so the upstream sees exactly what the client sent.
         String query = request.getQueryString();
-        return targetBase + request.getRequestURI() + (query == null ? "" : "?" + query);
+        String target = targetBase + request.getRequestURI() + (query == null ? "" : "?" + query);
+        try {
+            URI.create(target);
+            return target;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+        sendError(clientRequest, proxyResponse, new OpenAiError(400,
+                "the request's path or query holds characters that cannot be forwarded; percent-encode them (| as %7C)",
+                "invalid_request_error", "invalid_request_target"));
     }
 
     @Override
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         // An idle timeout covers both waits that matter: for the first byte of the answer (a
         // shimmed request's whole answer comes at once) and between the bytes of a stream.
-        return super.newProxyRequest(request, rewrittenTarget)
+        Request proxyRequest = super.newProxyRequest(request, rewrittenTarget)
                 .idleTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        request.setAttribute(HANG_UP_WATCH_ATTRIBUTE,
+                ClientHangUpWatch.of(request, () -> clientHungUp(request, proxyRequest)));
+        return proxyRequest;
+    }
+
+    /** Watches for a hang-up once the client's body is all read (the proxy reads it as it forwards it). */
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+            AsyncRequestContent content) {
+        return new StreamReader(request, response, proxyRequest, content) {
+            @Override
+            public void onAllDataRead() {
+                super.onAllDataRead();
+                hangUpWatch(request).start();
+            }
+        };
     }
 
     @Override
@@ -117,9 +161,12 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         clientRequest.setAttribute(UPSTREAM_START_ATTRIBUTE, System.nanoTime());
         // The path only: a query string may carry an API key.
         LOG.debug("forwarding {} {} to {}", clientRequest.getMethod(), clientRequest.getRequestURI(), targetBase);
-        // Jetty's proxy hears of a gone client only when it writes to it; for a shimmed request
-        // the filter finds out first (a failed heartbeat) and reports it here.
-        clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(proxyRequest));
+        // Jetty's proxy hears of a gone client only when it writes to it. The hang-up watch
+        // notices sooner while the model works; a shimmed request's failed heartbeat reports here.
+        clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(hangUpWatch(clientRequest), proxyRequest));
+        if (!hasContent(clientRequest)) {
+            hangUpWatch(clientRequest).start();
+        }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
@@ -154,6 +201,17 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     }
 
     @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+            Response serverResponse) {
+        // The answer goes to the client from here on: its writes notice a hang-up, and the
+        // connection must have its read interest back before the response completes.
+        hangUpWatch(clientRequest).stop();
+        // From here on a failure breaks an answer off mid-body rather than preventing it.
+        clientRequest.setAttribute(UPSTREAM_ANSWERED_ATTRIBUTE, Boolean.TRUE);
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse) {
         recordUpstreamTime(clientRequest);
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
@@ -164,6 +222,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
             HttpServletResponse proxyResponse, Throwable failure) {
         // Reading the client's body failed (it went away, or stalled): abort the upstream exchange,
         // whose failure then comes to onProxyResponseFailure, which answers.
+        hangUpWatch(clientRequest).stop();
         clientRequest.setAttribute(CLIENT_FAILURE_ATTRIBUTE, clientRequestStatus(failure));
         proxyRequest.abort(failure);
     }
@@ -171,8 +230,17 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
             Response serverResponse, Throwable failure) {
+        hangUpWatch(clientRequest).stop();
         recordUpstreamTime(clientRequest);
         String request = clientRequest.getMethod() + " " + clientRequest.getRequestURI();
+        if (Boolean.TRUE.equals(clientRequest.getAttribute(CLIENT_GONE_ATTRIBUTE))) {
+            LOG.info("{}: the client closed its connection while {} worked on it; that request was aborted",
+                    request, targetBase);
+            // Its connection is closed: the status is for the access log, and nothing is written.
+            proxyResponse.setStatus(CLIENT_CLOSED_REQUEST);
+            clientRequest.getAsyncContext().complete();
+            return;
+        }
         Object clientStatus = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
         OpenAiError error;
         if (clientStatus instanceof Integer status) {
@@ -188,10 +256,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         } else {
             LOG.warn("{}: forwarding to {} failed ({}): {}", request, targetBase,
                     proxyResponse.isCommitted() ? "cutting the answer off" : "answering 502", brief(failure));
-            error = new OpenAiError(502, isConnectFailure(failure)
-                    ? "llamashim could not connect to the model server"
-                    : "the model server broke off the exchange before answering",
-                    "upstream_error", "upstream_error");
+            error = new OpenAiError(502, breakOffMessage(clientRequest, failure), "upstream_error", "upstream_error");
         }
         sendError(clientRequest, proxyResponse, error);
     }
@@ -226,10 +291,21 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         }
     }
 
+    /** The client went away while the model server worked: abort that request, so the model stops working for nobody. */
+    private static void clientHungUp(HttpServletRequest clientRequest, Request proxyRequest) {
+        clientRequest.setAttribute(CLIENT_GONE_ATTRIBUTE, Boolean.TRUE);
+        proxyRequest.abort(new EofException("the client closed its connection"));
+    }
+
+    private static ClientHangUpWatch hangUpWatch(HttpServletRequest clientRequest) {
+        return (ClientHangUpWatch) clientRequest.getAttribute(HANG_UP_WATCH_ATTRIBUTE);
+    }
+
     /** Aborts the upstream exchange when the client's request fails, so the model stops working for nobody. */
-    private record AbortUpstreamOnClientError(Request proxyRequest) implements AsyncListener {
+    private record AbortUpstreamOnClientError(ClientHangUpWatch watch, Request proxyRequest) implements AsyncListener {
         @Override
         public void onError(AsyncEvent event) {
+            watch.stop();
             proxyRequest.abort(event.getThrowable());
         }
 
@@ -247,6 +323,16 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         public void onStartAsync(AsyncEvent event) {
             // Registered once per exchange.
         }
+    }
+
+    private static String breakOffMessage(HttpServletRequest clientRequest, Throwable failure) {
+        if (isConnectFailure(failure)) {
+            return "llamashim could not connect to the model server";
+        }
+        if (Boolean.TRUE.equals(clientRequest.getAttribute(UPSTREAM_ANSWERED_ATTRIBUTE))) {
+            return "the model server's answer was incomplete: the connection broke off before the whole body arrived";
+        }
+        return "the model server broke off the exchange before answering";
     }
 
     /** The failure's type and the start of its message: Jetty's messages can carry whole connection dumps. */

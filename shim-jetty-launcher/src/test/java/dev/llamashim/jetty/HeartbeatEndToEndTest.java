@@ -7,24 +7,20 @@ import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.StreamSynthesizer;
 import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.core.testing.StreamContract;
+import dev.llamashim.jetty.testing.SlowModel;
 import dev.llamashim.servlet.testing.Eventually;
 import dev.llamashim.servlet.testing.FakeLlamaServer;
 import dev.llamashim.servlet.testing.Http;
 import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.util.BufferUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -88,7 +84,7 @@ class HeartbeatEndToEndTest {
     void aClientThatHangsUpMakesTheLauncherAbortTheExchangeWithTheModelServer() throws Exception {
         AtomicLong connectionClosedAt = new AtomicLong();
         upstream = FakeLlamaServer.start();
-        upstream.route("POST", "/v1/chat/completions", modelThatStopsWhenItsConnectionCloses(connectionClosedAt));
+        upstream.route("POST", "/v1/chat/completions", SlowModel.stopsWhenItsConnectionCloses(MODEL_TIME, TOOL_CALL.body(), connectionClosedAt));
         launcher = start(upstream);
 
         long hungUpAt;
@@ -104,29 +100,6 @@ class HeartbeatEndToEndTest {
                 () -> upstream.failedExchanges() == 1);
         assertThat(Duration.ofNanos(connectionClosedAt.get() - hungUpAt)).as("closed long before the model would have answered")
                 .isLessThan(MODEL_TIME);
-    }
-
-    /**
-     * A model server that takes {@link #MODEL_TIME} to answer, unless its connection closes first:
-     * then it stops and its exchange fails, as llama-server stops generating for a client that left.
-     * An HTTP server reads nothing while it works on a request, so it checks the socket itself.
-     */
-    private static FakeLlamaServer.Writer modelThatStopsWhenItsConnectionCloses(AtomicLong closedAt) {
-        return (request, response, callback) -> {
-            EndPoint endPoint = response.getRequest().getConnectionMetaData().getConnection().getEndPoint();
-            ByteBuffer probe = BufferUtil.allocate(1);
-            long deadline = System.nanoTime() + MODEL_TIME.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (endPoint.fill(probe) < 0) {
-                    closedAt.set(System.nanoTime());
-                    callback.failed(new EOFException("the model server's client closed the connection"));
-                    return;
-                }
-                Thread.sleep(20);
-            }
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json; charset=utf-8");
-            response.write(true, ByteBuffer.wrap(TOOL_CALL.body()), callback);
-        };
     }
 
     private static RunningLauncher start(FakeLlamaServer upstream) {

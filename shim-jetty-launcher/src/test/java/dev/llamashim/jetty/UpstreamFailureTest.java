@@ -3,7 +3,10 @@ package dev.llamashim.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.jetty.testing.RawUpstream;
 import dev.llamashim.servlet.testing.Eventually;
 import dev.llamashim.servlet.testing.FakeLlamaServer;
 import dev.llamashim.servlet.testing.Http;
@@ -136,6 +139,68 @@ class UpstreamFailureTest {
 
         assertThat(response.statusCode()).isEqualTo(502);
         assertThat(response.body()).contains("\"type\":\"upstream_error\"", "\"code\":\"upstream_error\"");
+    }
+
+    @Test
+    void aShimmedRequestWhoseAnswerStopsShortOfItsContentLengthGetsA502SayingItWasIncomplete() throws Exception {
+        byte[] body = Fixture.load("new", "tool-call-nonstream").body();
+        try (RawUpstream raw = RawUpstream.start((head, socket, out) -> {
+            RawUpstream.send(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n");
+            out.write(body, 0, body.length / 2);
+            out.flush();
+        })) {
+            launcher = start(raw.baseUri(), Duration.ofSeconds(5));
+
+            HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
+
+            assertIncompleteAnswer(response);
+            assertThat(raw.requests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aShimmedRequestWhoseChunkedAnswerIsResetMidBodyGetsTheSame502() throws Exception {
+        try (RawUpstream raw = RawUpstream.start((head, socket, out) -> {
+            RawUpstream.send(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "20\r\n{\"choices\":[{\"index\":0,\"message\":{\r\n");
+            RawUpstream.reset(socket);
+        })) {
+            launcher = start(raw.baseUri(), Duration.ofSeconds(5));
+
+            HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"), TOOLS_REQUEST);
+
+            assertIncompleteAnswer(response);
+        }
+    }
+
+    @Test
+    void aPassThroughAnswerCutShortBeforeAnyOfItReachedTheClientGetsTheSame502() throws Exception {
+        // A non-streamed answer smaller than the output buffer: nothing has gone to the client when it breaks off.
+        byte[] body = Fixture.load("new", "content-nonstream").body();
+        try (RawUpstream raw = RawUpstream.start((head, socket, out) -> {
+            RawUpstream.send(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + (body.length + 100) + "\r\n\r\n");
+            out.write(body);
+            out.flush();
+        })) {
+            launcher = start(raw.baseUri(), Duration.ofSeconds(5));
+
+            HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"),
+                    "{\"model\":\"tiny\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            assertIncompleteAnswer(response);
+        }
+    }
+
+    private static void assertIncompleteAnswer(HttpResponse<String> response) throws Exception {
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        JsonNode error = new ObjectMapper().readTree(response.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("upstream_error");
+        assertThat(error.path("code").asText()).isEqualTo("upstream_error");
+        assertThat(error.path("message").asText()).isEqualTo(
+                "the model server's answer was incomplete: the connection broke off before the whole body arrived");
     }
 
     private static RunningLauncher start(URI target, Duration requestTimeout) {
