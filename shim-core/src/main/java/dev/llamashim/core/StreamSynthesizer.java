@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +33,13 @@ import java.util.Objects;
 public final class StreamSynthesizer {
 
     private static final SerializableString CHOICES = new SerializedString("choices");
+    private static final SerializableString DATA = new SerializedString("data: ");
+    private static final SerializableString EVENT_END = new SerializedString("\n\n");
+    private static final SerializableString DONE = new SerializedString("data: [DONE]\n\n");
+    /** What closes a text piece's chunk: the delta, {@code finish_reason}, the choice, {@code choices}, the chunk. */
+    private static final SerializableString TEXT_PIECE_END = new SerializedString("},\"finish_reason\":null}]}");
+    /** What closes an arguments piece's chunk: function, call, {@code tool_calls}, then as {@link #TEXT_PIECE_END}. */
+    private static final SerializableString ARGUMENTS_PIECE_END = new SerializedString("}}]},\"finish_reason\":null}]}");
 
     private final ChunkingPolicy policy;
 
@@ -82,17 +89,17 @@ public final class StreamSynthesizer {
             new Emitter(g, response, new Framing() {
                 @Override
                 public void open() throws IOException {
-                    g.writeRaw("data: ");
+                    g.writeRaw(DATA);
                 }
 
                 @Override
                 public void close() throws IOException {
-                    g.writeRaw("\n\n");
+                    g.writeRaw(EVENT_END);
                 }
 
                 @Override
                 public void done() throws IOException {
-                    g.writeRaw("data: [DONE]\n\n");
+                    g.writeRaw(DONE);
                 }
             }).emit(includeUsage);
         }
@@ -100,7 +107,7 @@ public final class StreamSynthesizer {
 
     /** The stream's exact bytes. */
     public byte[] toBytes(ChatResponse response, boolean includeUsage) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(estimateSize(response));
+        ByteSink out = new ByteSink(estimateSize(response));
         try {
             writeTo(response, includeUsage, out);
         } catch (IOException e) {
@@ -109,19 +116,77 @@ public final class StreamSynthesizer {
         return out.toByteArray();
     }
 
+    /**
+     * An upper bound of the stream's size for the usual answer, so the buffer is allocated once:
+     * every piece repeats the envelope (id, model… about 150 bytes with the chunk's own framing),
+     * and text grows a little when escaped.
+     */
     private int estimateSize(ChatResponse response) {
-        long text = 0;
+        int size = policy instanceof ChunkingPolicy.ByCodePoints by ? by.size() : Integer.MAX_VALUE;
+        long envelope = 160 + response.id().length() + response.model().length()
+                + (response.systemFingerprint() == null ? 0 : response.systemFingerprint().length());
+        long bytes = 512 + extrasLength(response.extras()) + (response.usage() == null ? 0 : response.usage().json().length());
         for (Choice choice : response.choices()) {
             Message m = choice.message();
-            text += m.content() == null ? 0 : m.content().length();
-            text += m.reasoningContent() == null ? 0 : m.reasoningContent().length();
+            bytes += 2 * envelope + extrasLength(m.extras()) + extrasLength(choice.extras())
+                    + (choice.logprobs() == null ? 0 : choice.logprobs().json().length());
+            bytes += textSize(m.content(), size, envelope) + textSize(m.reasoningContent(), size, envelope);
             for (ToolCall call : m.toolCalls()) {
-                text += call.arguments().length() + 64;
+                bytes += envelope + 64 + call.id().length() + call.name().length()
+                        + extrasLength(call.extras()) + extrasLength(call.functionExtras())
+                        + textSize(call.arguments(), size, envelope + 40);
             }
         }
-        // Each piece costs one chunk envelope of roughly 200 bytes.
-        long pieces = policy instanceof ChunkingPolicy.ByCodePoints by ? text / by.size() + 8 : 8;
-        return (int) Math.min(Integer.MAX_VALUE - 8, text + pieces * 200 + 512);
+        return (int) Math.min(Integer.MAX_VALUE - 8, bytes);
+    }
+
+    private static long textSize(String text, int piece, long envelope) {
+        if (text == null || text.isEmpty()) {
+            return 0;
+        }
+        long pieces = (text.length() + piece - 1) / piece;
+        return pieces * envelope + text.length() + text.length() / 2;
+    }
+
+    private static long extrasLength(Map<String, RawJson> extras) {
+        long length = 0;
+        for (Map.Entry<String, RawJson> field : extras.entrySet()) {
+            length += field.getKey().length() + field.getValue().json().length() + 4;
+        }
+        return length;
+    }
+
+    /** A byte buffer that hands over its array without a copy when the size estimate was exact, else copies once. */
+    private static final class ByteSink extends OutputStream {
+        private byte[] bytes;
+        private int size;
+
+        ByteSink(int capacity) {
+            bytes = new byte[capacity];
+        }
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (more > bytes.length - size) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * bytes.length, (long) size + more)));
+            }
+        }
+
+        byte[] toByteArray() {
+            return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+        }
     }
 
     /** Where each chunk starts and ends: SSE framing on a byte stream, or one event per chunk. */
@@ -141,12 +206,16 @@ public final class StreamSynthesizer {
         private final Framing framing;
         /** {@code "id":…,"object":…,"created":…,"model":…[,"system_fingerprint":…],}, rendered once. */
         private final SerializableString envelope;
+        private final String envelopeText;
+        /** The piece being written, reused: the generator takes text as chars. */
+        private char[] piece = new char[64];
 
         Emitter(JsonGenerator g, ChatResponse response, Framing framing) throws IOException {
             this.g = g;
             this.response = response;
             this.framing = framing;
-            this.envelope = new SerializedString(Json.escapeLoneSurrogates(envelope(response)));
+            this.envelopeText = Json.escapeLoneSurrogates(envelope(response));
+            this.envelope = new SerializedString(envelopeText);
             // Chunks are separate root values; Jackson would otherwise put a space between them.
             g.setRootValueSeparator(null);
         }
@@ -218,15 +287,8 @@ public final class StreamSynthesizer {
             if (text == null || text.isEmpty()) {
                 return;
             }
-            char[] chars = text.toCharArray();
-            for (int start = 0; start < chars.length; ) {
-                int end = policy.pieceEnd(text, start);
-                beginDelta(index);
-                g.writeFieldName(field);
-                g.writeString(chars, start, end - start);
-                endDelta();
-                start = end;
-            }
+            pieces(text, new SerializedString("{" + envelopeText + "\"choices\":[{\"index\":" + index
+                    + ",\"delta\":{\"" + field + "\":"), TEXT_PIECE_END);
         }
 
         private void toolCall(int choiceIndex, ToolCall call) throws IOException {
@@ -241,16 +303,30 @@ public final class StreamSynthesizer {
             writeFields(call.extras());
             endToolCall();
 
-            String arguments = call.arguments();
-            char[] chars = arguments.toCharArray();
-            for (int start = 0; start < chars.length; ) {
-                int end = policy.pieceEnd(arguments, start);
-                beginToolCall(choiceIndex, call.index());
-                g.writeObjectFieldStart("function");
-                g.writeFieldName("arguments");
-                g.writeString(chars, start, end - start);
-                g.writeEndObject();
-                endToolCall();
+            pieces(call.arguments(), new SerializedString("{" + envelopeText + "\"choices\":[{\"index\":" + choiceIndex
+                    + ",\"delta\":{\"tool_calls\":[{\"index\":" + call.index() + ",\"function\":{\"arguments\":"),
+                    ARGUMENTS_PIECE_END);
+        }
+
+        /**
+         * One chunk per piece of {@code text}: the chunk's fixed JSON around the piece is written
+         * raw, only the piece itself goes through the generator's string escaping. The bytes are
+         * those the generator writes for the same chunk built field by field.
+         */
+        private void pieces(String text, SerializableString before, SerializableString after) throws IOException {
+            for (int start = 0; start < text.length(); ) {
+                int end = policy.pieceEnd(text, start);
+                int length = end - start;
+                if (piece.length < length) {
+                    piece = new char[Math.max(length, 2 * piece.length)];
+                }
+                text.getChars(start, end, piece, 0);
+                framing.open();
+                g.writeRaw(before);
+                // At the root, between raw text: the generator adds nothing but the quoted string.
+                g.writeString(piece, 0, length);
+                g.writeRaw(after);
+                framing.close();
                 start = end;
             }
         }

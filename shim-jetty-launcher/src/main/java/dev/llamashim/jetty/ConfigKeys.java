@@ -117,10 +117,39 @@ public final class ConfigKeys {
             ShimSettings.DEFAULT_HEARTBEAT, raw -> seconds(raw, "0"), beat -> !beat.isNegative(),
             LauncherConfig::heartbeatSeconds, LauncherConfig.Builder::heartbeatSeconds, ConfigKeys::printSeconds);
 
+    /**
+     * Most worker threads the launcher runs (Jetty's pool, shared with its selectors and the proxy's
+     * HTTP client). No thread waits while the model works, so a few per core carry any number of
+     * waiting requests; the pool grows only while tasks queue for a CPU.
+     */
+    public static final ConfigKey<Integer> MAX_THREADS = new ConfigKey<>(
+            "max_threads", "a whole number from 8 to 10000",
+            32, raw -> (int) wholeNumber(raw, 8, 10_000), threads -> threads >= 8 && threads <= 10_000,
+            LauncherConfig::maxThreads, LauncherConfig.Builder::maxThreads, String::valueOf);
+
+    /**
+     * Most connections open to {@code target_url} at once; each request being answered holds one.
+     * Jetty's own default of 256 capped a 200 ms upstream at 1,280 requests a second (BENCHMARKS.md).
+     */
+    public static final ConfigKey<Integer> MAX_UPSTREAM_CONNECTIONS = new ConfigKey<>(
+            "max_upstream_connections", "a whole number from 1 to 1000000",
+            1024, raw -> (int) wholeNumber(raw, 1, 1_000_000), connections -> connections >= 1 && connections <= 1_000_000,
+            LauncherConfig::maxUpstreamConnections, LauncherConfig.Builder::maxUpstreamConnections, String::valueOf);
+
+    /**
+     * Most requests waiting for a free upstream connection; one more gets 502 at once. A waiting
+     * request holds no thread, only its few kilobytes.
+     */
+    public static final ConfigKey<Integer> MAX_UPSTREAM_QUEUE = new ConfigKey<>(
+            "max_upstream_queue", "a whole number from 1 to 1000000",
+            16_384, raw -> (int) wholeNumber(raw, 1, 1_000_000), queued -> queued >= 1 && queued <= 1_000_000,
+            LauncherConfig::maxUpstreamQueue, LauncherConfig.Builder::maxUpstreamQueue, String::valueOf);
+
     /** All keys, in the order {@code --help}, {@code --check-config} and {@code config.yaml.example} list them. */
     public static final List<ConfigKey<?>> ALL = List.of(
             LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
-            MODE, SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS);
+            MODE, SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS,
+            MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE);
 
     private ConfigKeys() {}
 

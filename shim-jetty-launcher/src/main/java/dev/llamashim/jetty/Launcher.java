@@ -66,7 +66,7 @@ public final class Launcher {
         LogLevels.apply(config.logLevel());
         SslContextFactory.Client tls = UpstreamTls.clientFactory(config.verifySsl());
 
-        QueuedThreadPool threads = new QueuedThreadPool();
+        QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads());
         threads.setName("llamashim");
         Server server = new Server(threads);
         server.setStopTimeout(STOP_TIMEOUT.toMillis());
@@ -111,7 +111,7 @@ public final class Launcher {
         context.setErrorHandler(new JsonErrorHandler());
 
         ServletHolder upstream = new ServletHolder(UPSTREAM_SERVLET,
-                new UpstreamProxyServlet(config.targetUrl(), tls, config.requestTimeout()));
+                new UpstreamProxyServlet(config, tls));
         upstream.setAsyncSupported(true);
         // Start the HTTP client with the server, so a TLS setup problem stops the start.
         upstream.setInitOrder(0);

@@ -25,6 +25,9 @@ import java.util.List;
  * @param maxBodyBytes {@code max_body_bytes}
  * @param maxResponseBytes {@code max_response_bytes}
  * @param heartbeatSeconds {@code heartbeat_seconds}; {@link Duration#ZERO} for none
+ * @param maxThreads {@code max_threads}
+ * @param maxUpstreamConnections {@code max_upstream_connections}
+ * @param maxUpstreamQueue {@code max_upstream_queue}
  */
 public record LauncherConfig(
         String listenHost,
@@ -39,7 +42,10 @@ public record LauncherConfig(
         List<String> chatPaths,
         long maxBodyBytes,
         long maxResponseBytes,
-        Duration heartbeatSeconds) {
+        Duration heartbeatSeconds,
+        int maxThreads,
+        int maxUpstreamConnections,
+        int maxUpstreamQueue) {
 
     /** Checks every value; a bad one throws {@link LauncherException} (exit code 2) naming its key. */
     public LauncherConfig {
@@ -56,6 +62,9 @@ public record LauncherConfig(
         ConfigKeys.MAX_BODY_BYTES.check(maxBodyBytes);
         ConfigKeys.MAX_RESPONSE_BYTES.check(maxResponseBytes);
         ConfigKeys.HEARTBEAT_SECONDS.check(heartbeatSeconds);
+        ConfigKeys.MAX_THREADS.check(maxThreads);
+        ConfigKeys.MAX_UPSTREAM_CONNECTIONS.check(maxUpstreamConnections);
+        ConfigKeys.MAX_UPSTREAM_QUEUE.check(maxUpstreamQueue);
     }
 
     /** Every key at its default: listen on 127.0.0.1:8066, forward to http://127.0.0.1:8080. */
@@ -100,6 +109,9 @@ public record LauncherConfig(
         private long maxBodyBytes = ConfigKeys.MAX_BODY_BYTES.defaultValue();
         private long maxResponseBytes = ConfigKeys.MAX_RESPONSE_BYTES.defaultValue();
         private Duration heartbeatSeconds = ConfigKeys.HEARTBEAT_SECONDS.defaultValue();
+        private int maxThreads = ConfigKeys.MAX_THREADS.defaultValue();
+        private int maxUpstreamConnections = ConfigKeys.MAX_UPSTREAM_CONNECTIONS.defaultValue();
+        private int maxUpstreamQueue = ConfigKeys.MAX_UPSTREAM_QUEUE.defaultValue();
 
         private Builder() {}
 
@@ -181,10 +193,29 @@ public record LauncherConfig(
             return this;
         }
 
+        /** {@code max_threads}. */
+        public Builder maxThreads(int maxThreads) {
+            this.maxThreads = maxThreads;
+            return this;
+        }
+
+        /** {@code max_upstream_connections}. */
+        public Builder maxUpstreamConnections(int maxUpstreamConnections) {
+            this.maxUpstreamConnections = maxUpstreamConnections;
+            return this;
+        }
+
+        /** {@code max_upstream_queue}. */
+        public Builder maxUpstreamQueue(int maxUpstreamQueue) {
+            this.maxUpstreamQueue = maxUpstreamQueue;
+            return this;
+        }
+
         /** The configuration, checked. */
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
-                    logLevel, mode, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds);
+                    logLevel, mode, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds,
+                    maxThreads, maxUpstreamConnections, maxUpstreamQueue);
         }
     }
 }

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
@@ -60,11 +61,15 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private final String targetBase;
     private final SslContextFactory.Client tls;
     private final Duration requestTimeout;
+    private final int maxConnections;
+    private final int maxQueued;
 
-    UpstreamProxyServlet(URI targetUrl, SslContextFactory.Client tls, Duration requestTimeout) {
-        this.targetBase = targetUrl.toString();
+    UpstreamProxyServlet(LauncherConfig config, SslContextFactory.Client tls) {
+        this.targetBase = config.targetUrl().toString();
         this.tls = tls;
-        this.requestTimeout = requestTimeout;
+        this.requestTimeout = config.requestTimeout();
+        this.maxConnections = config.maxUpstreamConnections();
+        this.maxQueued = config.maxUpstreamQueue();
     }
 
     @Override
@@ -82,6 +87,16 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     @Override
     protected Logger createLogger() {
         return LoggerFactory.getLogger("org.eclipse.jetty.ee10.proxy.AsyncProxyServlet");
+    }
+
+    /** The proxy's client with {@code max_upstream_connections} and {@code max_upstream_queue} instead of Jetty's 256 and 1024. */
+    @Override
+    protected HttpClient createHttpClient() throws ServletException {
+        HttpClient client = super.createHttpClient();
+        // Both are read when the target's destination is first made, on the first request.
+        client.setMaxConnectionsPerDestination(maxConnections);
+        client.setMaxRequestsQueuedPerDestination(maxQueued);
+        return client;
     }
 
     @Override

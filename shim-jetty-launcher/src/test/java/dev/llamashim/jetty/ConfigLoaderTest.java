@@ -110,11 +110,12 @@ class ConfigLoaderTest {
                 "LLAMASHIM_MAX_RESPONSE_BYTES", "2000",
                 "LLAMASHIM_HEARTBEAT_SECONDS", "0");
 
-        LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0", "--mode", "Auto"}, env, dir).config();
+        LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0", "--mode", "Auto",
+                "--max-threads=16", "--max-upstream-connections", "4", "--max-upstream-queue=5"}, env, dir).config();
 
         assertThat(config).isEqualTo(new LauncherConfig("0.0.0.0", 0, URI.create("https://models.example:8443/llama"),
                 TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, Mode.AUTO, SimulateWhen.ALWAYS,
-                List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO));
+                List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO, 16, 4, 5));
     }
 
     @Test

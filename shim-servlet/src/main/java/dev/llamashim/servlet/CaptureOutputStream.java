@@ -44,6 +44,13 @@ final class CaptureOutputStream extends ServletOutputStream {
         }
     }
 
+    /** Makes room at once for an answer of the length the downstream announced, within the bound. */
+    synchronized void expect(long length) {
+        if (length > buffer.length && size == 0) {
+            buffer = new byte[(int) Math.min(limit, length)];
+        }
+    }
+
     @Override
     public boolean isReady() {
         return true;

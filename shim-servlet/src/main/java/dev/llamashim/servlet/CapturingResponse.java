@@ -193,14 +193,15 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         return charset != null ? charset : StandardCharsets.ISO_8859_1.name();
     }
 
+    /** The client's answer gets its own length; the downstream's only sizes the capture buffer. */
     @Override
     public void setContentLength(int len) {
-        // The client's answer gets its own length; the downstream's does not apply to it.
+        output.expect(len);
     }
 
     @Override
     public void setContentLengthLong(long len) {
-        // As setContentLength.
+        output.expect(len);
     }
 
     @Override
@@ -209,6 +210,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
             setContentType(value);
             return;
         }
+        expectLength(name, value);
         headers.removeIf(h -> h.getKey().equalsIgnoreCase(name));
         if (value != null) {
             headers.add(new AbstractMap.SimpleImmutableEntry<>(name, value));
@@ -220,6 +222,7 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         if (isContentType(name)) {
             setContentType(value);
         } else if (value != null) {
+            expectLength(name, value);
             headers.add(new AbstractMap.SimpleImmutableEntry<>(name, value));
         }
     }
@@ -309,6 +312,17 @@ final class CapturingResponse extends HttpServletResponseWrapper {
         status = SC_OK;
         contentType = null;
         charset = null;
+    }
+
+    /** A proxy copies the upstream's {@code Content-Length} as a header: it sizes the capture buffer too. */
+    private void expectLength(String name, String value) {
+        if (value != null && "Content-Length".equalsIgnoreCase(name)) {
+            try {
+                output.expect(Long.parseLong(value.trim()));
+            } catch (NumberFormatException e) {
+                // Not a length: the buffer grows as the body comes.
+            }
+        }
     }
 
     private static boolean isContentType(String name) {

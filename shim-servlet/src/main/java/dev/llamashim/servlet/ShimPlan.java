@@ -1,17 +1,24 @@
 package dev.llamashim.servlet;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * What the filter does with one chat request body: whether to shim it, and if so the body the
  * downstream gets ({@code stream:false}, no {@code stream_options}) and whether the client asked
  * for a usage chunk.
+ *
+ * <p>The body is read once with Jackson's streaming parser, without building a tree, and the
+ * rewritten body is the client's own bytes with those two members changed: every other member
+ * reaches the model server exactly as written (numbers, escapes), only the separators between
+ * members are made compact. When a key repeats, its last occurrence decides, as in a JSON tree.
  *
  * @param upstreamBody the rewritten request body
  * @param includeUsage whether the client sent {@code stream_options.include_usage: true}
@@ -19,10 +26,15 @@ import java.io.IOException;
  */
 record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
 
-    /** Floats kept exact, so a {@code temperature} of {@code 0.70} is forwarded as written. */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
+    private static final JsonFactory FACTORY = JsonFactory.builder().build();
+    private static final byte[] STREAM_FALSE = "\"stream\":false".getBytes(StandardCharsets.US_ASCII);
+
+    /** A member kept as written. */
+    private static final byte KEEP = 0;
+    /** A {@code stream} member, written as {@code "stream":false}. */
+    private static final byte STREAM = 1;
+    /** A {@code stream_options} member, left out. */
+    private static final byte DROP = 2;
 
     /**
      * The plan for {@code body}, or {@code null} when the request is not one to shim: not a JSON
@@ -30,36 +42,178 @@ record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
      * {@code tools}/{@code functions}.
      */
     static ShimPlan decide(byte[] body, SimulateWhen when) {
-        JsonNode tree;
-        try {
-            tree = MAPPER.readTree(body);
+        try (JsonParser p = FACTORY.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            if (p.currentTokenLocation().getByteOffset() < 0) {
+                // A UTF-16 or UTF-32 body (Jackson detects them) has no byte offsets to splice at:
+                // the same object in compact UTF-8, the encoding of JSON between systems (RFC 8259), decides.
+                return decide(compactUtf8(p), when);
+            }
+            return new Scan(p).plan(body, when);
         } catch (JsonProcessingException e) {
             return null; // Not JSON: the downstream answers it with its own 400.
         } catch (IOException e) {
             throw new IllegalStateException("reading a byte array failed", e);
         }
-        if (!(tree instanceof ObjectNode request) || !request.path("stream").isBoolean() || !request.get("stream").booleanValue()) {
-            return null;
-        }
-        if (when == SimulateWhen.TOOLS && !declaresTools(request)) {
-            return null;
-        }
-        boolean includeUsage = request.path("stream_options").path("include_usage").asBoolean(false);
-        String model = request.path("model").asText("");
-        request.put("stream", false);
-        request.remove("stream_options");
-        try {
-            return new ShimPlan(MAPPER.writeValueAsBytes(request), includeUsage, model);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("re-serializing a parsed tree failed", e);
-        }
     }
 
-    private static boolean declaresTools(ObjectNode request) {
-        return nonEmptyArray(request.get("tools")) || nonEmptyArray(request.get("functions"));
+    private static byte[] compactUtf8(JsonParser p) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.copyCurrentStructureExact(p);
+        }
+        return out.toByteArray();
     }
 
-    private static boolean nonEmptyArray(JsonNode node) {
-        return node != null && node.isArray() && !node.isEmpty();
+    /** One pass over the top-level members: where each starts, and what the filter needs to know. */
+    private static final class Scan {
+        private final JsonParser p;
+        private int[] starts = new int[16];
+        private byte[] kinds = new byte[16];
+        private int members;
+        private boolean stream;
+        private boolean tools;
+        private boolean functions;
+        private boolean includeUsage;
+        private String model = "";
+
+        Scan(JsonParser p) {
+            this.p = p;
+        }
+
+        /** Reads the members of the object whose start the parser is on. */
+        ShimPlan plan(byte[] body, SimulateWhen when) throws IOException {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                byte kind = KEEP;
+                switch (name) {
+                    case "stream" -> {
+                        stream = value == JsonToken.VALUE_TRUE;
+                        kind = STREAM;
+                        p.skipChildren();
+                    }
+                    case "stream_options" -> {
+                        includeUsage = includeUsage(value);
+                        kind = DROP;
+                    }
+                    case "model" -> {
+                        model = value == JsonToken.VALUE_STRING ? p.getText() : "";
+                        p.skipChildren();
+                    }
+                    case "tools" -> tools = nonEmptyArray(value);
+                    case "functions" -> functions = nonEmptyArray(value);
+                    default -> p.skipChildren();
+                }
+                add(start, kind);
+            }
+            if (!stream || (when == SimulateWhen.TOOLS && !tools && !functions)) {
+                return null;
+            }
+            return new ShimPlan(rewrite(body, (int) p.currentTokenLocation().getByteOffset()), includeUsage, model);
+        }
+
+        private void add(int start, byte kind) {
+            if (members == starts.length) {
+                starts = Arrays.copyOf(starts, 2 * members);
+                kinds = Arrays.copyOf(kinds, 2 * members);
+            }
+            starts[members] = start;
+            kinds[members++] = kind;
+        }
+
+        /** The body up to its closing brace, with {@code stream} set to false and {@code stream_options} left out. */
+        private byte[] rewrite(byte[] body, int closingBrace) {
+            byte[] out = new byte[closingBrace + 1 + members * (STREAM_FALSE.length + 1)];
+            int size = 0;
+            int prefixEnd = members == 0 ? closingBrace : starts[0];
+            System.arraycopy(body, 0, out, 0, prefixEnd);
+            size += prefixEnd;
+            boolean first = true;
+            int lastEnd = prefixEnd;
+            for (int i = 0; i < members; i++) {
+                int start = starts[i];
+                int end = memberEnd(body, start, i + 1 < members ? starts[i + 1] : closingBrace);
+                lastEnd = end;
+                if (kinds[i] == DROP) {
+                    continue;
+                }
+                if (!first) {
+                    out[size++] = ',';
+                }
+                first = false;
+                if (kinds[i] == STREAM) {
+                    System.arraycopy(STREAM_FALSE, 0, out, size, STREAM_FALSE.length);
+                    size += STREAM_FALSE.length;
+                } else {
+                    System.arraycopy(body, start, out, size, end - start);
+                    size += end - start;
+                }
+            }
+            // What follows the last member: white space and the closing brace.
+            System.arraycopy(body, lastEnd, out, size, closingBrace + 1 - lastEnd);
+            size += closingBrace + 1 - lastEnd;
+            return Arrays.copyOf(out, size);
+        }
+
+        /** Where the member starting at {@code start} ends: before the white space and comma that precede {@code next}. */
+        private static int memberEnd(byte[] body, int start, int next) {
+            int end = next;
+            while (end > start && isWhitespace(body[end - 1])) {
+                end--;
+            }
+            if (end > start && body[end - 1] == ',') {
+                end--;
+                while (end > start && isWhitespace(body[end - 1])) {
+                    end--;
+                }
+            }
+            return end;
+        }
+
+        private static boolean isWhitespace(byte b) {
+            return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+        }
+
+        /** {@code stream_options.include_usage} read as a JSON tree's {@code asBoolean(false)} reads it. */
+        private boolean includeUsage(JsonToken value) throws IOException {
+            if (value != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                return false;
+            }
+            boolean include = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken token = p.nextToken();
+                if (name.equals("include_usage")) {
+                    include = switch (token) {
+                        case VALUE_TRUE -> true;
+                        case VALUE_STRING -> p.getText().trim().equals("true");
+                        case VALUE_NUMBER_INT -> p.getBigIntegerValue().signum() != 0;
+                        default -> false;
+                    };
+                }
+                p.skipChildren();
+            }
+            return include;
+        }
+
+        private boolean nonEmptyArray(JsonToken value) throws IOException {
+            if (value != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                return false;
+            }
+            if (p.nextToken() == JsonToken.END_ARRAY) {
+                return false;
+            }
+            p.skipChildren();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                p.skipChildren();
+            }
+            return true;
+        }
     }
 }

@@ -11,6 +11,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -140,8 +141,15 @@ public final class ToolStreamFilter implements Filter {
     /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */
     private byte[] readBody(HttpServletRequest request) throws IOException {
         long limit = settings.maxBodyBytes();
-        if (request.getContentLengthLong() > limit) {
+        long declared = request.getContentLengthLong();
+        if (declared > limit) {
             return null;
+        }
+        if (declared >= 0) {
+            // The container delivers exactly Content-Length bytes: read them into one array of that size.
+            byte[] body = new byte[(int) declared];
+            int read = request.getInputStream().readNBytes(body, 0, body.length);
+            return read == body.length ? body : Arrays.copyOf(body, read);
         }
         byte[] body = request.getInputStream().readNBytes((int) limit + 1);
         return body.length > limit ? null : body;
