@@ -28,6 +28,11 @@ public final class SynthesisCpuTime {
 
     private SynthesisCpuTime() {}
 
+    /** One operation, called directly: a lambda per operation measured slower while the JIT had not caught up. */
+    private static void run(StreamSynthesizer synthesizer, byte[] json, ChatResponse parsed, boolean parse) {
+        sink = synthesizer.toBytes(parse ? ChatResponse.parse(json) : parsed, true);
+    }
+
     /** Runs every input through both operations and prints one Markdown row each. */
     public static void main(String[] args) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -38,11 +43,8 @@ public final class SynthesisCpuTime {
             byte[] json = Inputs.bytes(input);
             ChatResponse parsed = ChatResponse.parse(json);
             for (boolean parse : new boolean[] {false, true}) {
-                Runnable op = parse
-                        ? () -> sink = synthesizer.toBytes(ChatResponse.parse(json), true)
-                        : () -> sink = synthesizer.toBytes(parsed, true);
                 for (long end = System.nanoTime() + WARMUP_NANOS; System.nanoTime() < end; ) {
-                    op.run();
+                    run(synthesizer, json, parsed, parse);
                 }
                 long best = Long.MAX_VALUE;
                 for (int round = 0; round < ROUNDS; round++) {
@@ -50,7 +52,7 @@ public final class SynthesisCpuTime {
                     long ops = 0;
                     for (long end = System.nanoTime() + ROUND_NANOS; System.nanoTime() < end; ops += BATCH) {
                         for (int i = 0; i < BATCH; i++) {
-                            op.run();
+                            run(synthesizer, json, parsed, parse);
                         }
                     }
                     best = Math.min(best, (threads.getCurrentThreadCpuTime() - cpu) / ops);
