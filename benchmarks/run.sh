@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every measurement in BENCHMARKS.md, one after the other, each logged with the time and the load
 # average before and after it. Build first (see BENCHMARKS.md); results go to benchmarks/target/results.
-# Usage: benchmarks/run.sh [jmh] [cpu] [load] [waiting]   (no argument: all four)
+# Usage: benchmarks/run.sh [jmh] [cpu] [load] [ratio] [waiting]   (no argument: all five)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=benchmarks/target/benchmarks.jar
@@ -9,7 +9,7 @@ LAUNCHER=shim-jetty-launcher/target/llamashim.jar
 OUT=benchmarks/target/results
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(jmh cpu load waiting)
+[ ${#parts[@]} -eq 0 ] && parts=(jmh cpu load ratio waiting)
 
 stamp() { echo "# $1: $(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
@@ -22,6 +22,11 @@ for part in "${parts[@]}"; do
       { stamp before; java -cp "$JAR" dev.llamashim.bench.SynthesisCpuTime; stamp after; } | tee "$OUT/cpu.md" ;;
     load) # the table: 4 targets x 2 delays x 3 concurrencies, everything in one JVM
       { stamp before; java -Xmx1g -cp "$JAR" dev.llamashim.bench.LoadHarness 2>/dev/null; stamp after; } | tee "$OUT/load.md" ;;
+    ratio) # the throughput target's pair again, three times, in both orders: one run's ratio moves with the machine's load
+      { for order in plain,shim,jetty shim,plain,jetty plain,shim,jetty; do
+          stamp before; java -Xmx1g -cp "$JAR" dev.llamashim.bench.LoadHarness --targets $order --concurrency 64 --delays 0 2>/dev/null
+          stamp after
+        done; } | tee "$OUT/ratio.md" ;;
     waiting) # 10,000 waiting requests: fake upstream, launcher and client in three processes
       # (each has its own 20,000 file descriptors; the launcher holds 10,000 client connections plus its
       # upstream ones). The launcher runs at its defaults but log level, with a 512 MiB heap at most.
@@ -46,6 +51,6 @@ for part in "${parts[@]}"; do
       } | tee "$OUT/waiting.md"
       kill $launcher $upstream
       wait $sampler || true ;;
-    *) echo "unknown part $part (jmh, cpu, load, waiting)" >&2; exit 2 ;;
+    *) echo "unknown part $part (jmh, cpu, load, ratio, waiting)" >&2; exit 2 ;;
   esac
 done

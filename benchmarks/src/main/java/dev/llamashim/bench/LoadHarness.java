@@ -40,6 +40,8 @@ public final class LoadHarness {
     private static final List<String> TARGETS = List.of("direct", "jetty", "plain", "shim");
     /** Known besides {@link #TARGETS}: a shim started in another process, at {@code --external-url}. */
     private static final String EXTERNAL = "external";
+    /** Longest wait for a stopped proxy's threads to end before the next run starts. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(15);
     /** CPU time of the whole JVM: client, fake upstream and proxy together. */
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -204,6 +206,15 @@ public final class LoadHarness {
         @Override
         public void close() throws Exception {
             stop.close();
+            // A stopped pool's threads take a moment to end; the next run's thread peak must not count them.
+            long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+            while (!threadPrefix.isEmpty() && liveThreads(threadPrefix) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+
+        private static long liveThreads(String prefix) {
+            return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
         }
     }
 
