@@ -20,13 +20,14 @@ for part in "${parts[@]}"; do
         java -cp "$JAR" dev.llamashim.bench.JmhReport "$OUT/jmh.json"; stamp after; } | tee "$OUT/jmh.md" ;;
     cpu) # the same operations timed by CPU time, which other processes on the machine do not inflate
       { stamp before; java -cp "$JAR" dev.llamashim.bench.SynthesisCpuTime; stamp after; } | tee "$OUT/cpu.md" ;;
-    load) # the table: 4 targets x 2 delays x 3 concurrencies, everything in one JVM
-      { stamp before; java -Xmx1g -cp "$JAR" dev.llamashim.bench.LoadHarness 2>/dev/null; stamp after; } | tee "$OUT/load.md" ;;
-    ratio) # the throughput target's pair again, three times, in both orders: one run's ratio moves with the machine's load
-      { for order in plain,shim,jetty shim,plain,jetty plain,shim,jetty; do
-          stamp before; java -Xmx1g -cp "$JAR" dev.llamashim.bench.LoadHarness --targets $order --concurrency 64 --delays 0 2>/dev/null
-          stamp after
-        done; } | tee "$OUT/ratio.md" ;;
+    load) # the table: 4 targets x 2 delays x 3 concurrencies, everything in one JVM; each cell's 9 s are
+          # 3 slices of 3 s (1 s ramp-up each), the targets taking turns slice by slice
+      { stamp before; java -Xmx1g -cp "$JAR" dev.llamashim.bench.LoadHarness --seconds 9 --rounds 3 --ramp-up 1 2>/dev/null
+        stamp after; } | tee "$OUT/load.md" ;;
+    ratio) # the throughput target's cell alone, longer: 10 slices of 3 s per target, turns alternating
+      { stamp before; java -Xmx1g -cp "$JAR" dev.llamashim.bench.LoadHarness --targets plain,shim,jetty --concurrency 64 \
+          --delays 0 --seconds 30 --rounds 10 --ramp-up 1 2>/dev/null
+        stamp after; } | tee "$OUT/ratio.md" ;;
     waiting) # 10,000 waiting requests: fake upstream, launcher and client in three processes
       # (each has its own 20,000 file descriptors; the launcher holds 10,000 client connections plus its
       # upstream ones). The launcher runs at its defaults but log level, with a 512 MiB heap at most.

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +32,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  *
  * <p>Usage: {@code java -Xmx1g -cp benchmarks/target/benchmarks.jar dev.llamashim.bench.LoadHarness
  * [--targets direct,jetty,plain,shim] [--concurrency 1,64,1024] [--delays 0,200] [--seconds 10] [--ramp-up 2] [--warmup 5]
- * [--external-url URL]}. The target {@code external} is a launcher started in another process (its own
+ * [--external-url URL] [--rounds 1]}. With {@code --rounds N} each cell's window is cut into N slices and the
+ * targets take turns slice by slice, in alternating order, so slow changes in the machine's load even out. The target {@code external} is a launcher started in another process (its own
  * threads, heap and file descriptors), answered by {@link BenchUpstream#main} there too.
  * The warmup runs each target once at concurrency 64 without delay; the ramp-up of each run is not measured.
  */
@@ -57,6 +59,8 @@ public final class LoadHarness {
         Duration window = Duration.ofSeconds(Long.parseLong(options.getOrDefault("seconds", "10")));
         Duration rampUp = Duration.ofSeconds(Long.parseLong(options.getOrDefault("ramp-up", "2")));
         Duration warmup = Duration.ofSeconds(Long.parseLong(options.getOrDefault("warmup", "5")));
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
+        Duration slice = window.dividedBy(rounds);
         int maxConcurrency = Arrays.stream(concurrencies).max().orElse(1);
         URI external = options.containsKey("external-url") ? URI.create(options.get("external-url")) : null;
 
@@ -92,33 +96,46 @@ public final class LoadHarness {
             // other load falls on all of them alike; each run gets a fresh proxy, so its thread peak is its own.
             for (int delay : delays) {
                 for (int concurrency : concurrencies) {
-                    for (String target : targets) {
-                        try (Proxy proxy = Proxy.start(target, upstream.uri(), external)) {
-                            URI uri = proxy.uri().resolve("/v1/chat/completions");
-                            boolean shim = streams(target);
-                            upstream.delay(delay);
-                            sampler.reset(proxy.threadPrefix());
-                            long cpuBefore = OS.getProcessCpuTime();
-                            long proxyCpuBefore = proxy.threadPrefix().isEmpty() ? 0 : sampler.cpuNanos(proxy.threadPrefix());
-                            LoadRun.Outcome outcome = new LoadRun(client, uri, body(target), shim, answer.length)
-                                    .run(concurrency, rampUp, window);
-                            long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
-                            long proxyCpuNanos = proxy.threadPrefix().isEmpty() ? 0
-                                    : sampler.cpuNanos(proxy.threadPrefix()) - proxyCpuBefore;
-                            ServerSampler.Peaks peaks = sampler.reset("");
-                            // The ramp-up's requests used CPU too; scale to the window's share of the run.
-                            double perRequest = 1e-3 / Math.max(1, outcome.requests())
-                                    * outcome.seconds() / (outcome.seconds() + rampUp.toNanos() / 1e9);
-                            outcomes.put(target + "/" + delay + "/" + concurrency, outcome);
-                            proxyCpu.put(target + "/" + delay + "/" + concurrency, proxyCpuNanos * perRequest);
-                            System.out.printf(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %d | %,.0f | %s | %d | %s | %d | %s |%n",
-                                    target, delay, concurrency, outcome.throughput(), outcome.percentileMillis(0.50),
-                                    outcome.percentileMillis(0.99), outcome.errors(), cpuNanos * perRequest,
-                                    proxy.threadPrefix().isEmpty() ? "–" : String.format(Locale.ROOT, "%,.0f", proxyCpuNanos * perRequest),
-                                    peaks.jvmThreads,
-                                    proxy.threadPrefix().isEmpty() ? "–" : String.valueOf(peaks.proxyThreads),
-                                    peaks.heapBytes / (1024 * 1024), loadAverage());
+                    Map<String, Tally> tallies = new LinkedHashMap<>();
+                    for (int round = 0; round < rounds; round++) {
+                        // Slices alternate in order, so a change in the machine's load falls on every target alike.
+                        List<String> order = new ArrayList<>(targets);
+                        if (round % 2 == 1) {
+                            Collections.reverse(order);
                         }
+                        for (String target : order) {
+                            Tally tally = tallies.computeIfAbsent(target, t -> new Tally());
+                            try (Proxy proxy = Proxy.start(target, upstream.uri(), external)) {
+                                URI uri = proxy.uri().resolve("/v1/chat/completions");
+                                upstream.delay(delay);
+                                sampler.reset(proxy.threadPrefix());
+                                long cpuBefore = OS.getProcessCpuTime();
+                                long proxyCpuBefore = proxy.threadPrefix().isEmpty() ? 0 : sampler.cpuNanos(proxy.threadPrefix());
+                                LoadRun.Outcome outcome = new LoadRun(client, uri, body(target), streams(target), answer.length)
+                                        .run(concurrency, rampUp, slice);
+                                long cpuNanos = OS.getProcessCpuTime() - cpuBefore;
+                                long proxyCpuNanos = proxy.threadPrefix().isEmpty() ? 0
+                                        : sampler.cpuNanos(proxy.threadPrefix()) - proxyCpuBefore;
+                                // The ramp-up's requests used CPU too; count the window's share of the slice.
+                                double share = outcome.seconds() / (outcome.seconds() + rampUp.toNanos() / 1e9);
+                                tally.add(outcome, cpuNanos * share, proxyCpuNanos * share, sampler.reset(""),
+                                        !proxy.threadPrefix().isEmpty());
+                            }
+                        }
+                    }
+                    for (Map.Entry<String, Tally> entry : tallies.entrySet()) {
+                        String target = entry.getKey();
+                        Tally tally = entry.getValue();
+                        LoadRun.Outcome outcome = tally.outcome();
+                        double perRequest = 1e-3 / Math.max(1, outcome.requests());
+                        outcomes.put(target + "/" + delay + "/" + concurrency, outcome);
+                        proxyCpu.put(target + "/" + delay + "/" + concurrency, tally.proxyCpuNanos * perRequest);
+                        System.out.printf(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %d | %,.0f | %s | %d | %s | %d | %s |%n",
+                                target, delay, concurrency, outcome.throughput(), outcome.percentileMillis(0.50),
+                                outcome.percentileMillis(0.99), outcome.errors(), tally.cpuNanos * perRequest,
+                                tally.hasProxyThreads ? String.format(Locale.ROOT, "%,.0f", tally.proxyCpuNanos * perRequest) : "–",
+                                tally.jvmThreads, tally.hasProxyThreads ? String.valueOf(tally.proxyThreads) : "–",
+                                tally.heapBytes / (1024 * 1024), loadAverage());
                     }
                 }
             }
@@ -173,6 +190,39 @@ public final class LoadHarness {
                     }
                 }
             }
+        }
+    }
+
+    /** One target's slices of one delay and concurrency, added up. */
+    private static final class Tally {
+        private long requests;
+        private double seconds;
+        private long errors;
+        private final List<long[]> latencies = new ArrayList<>();
+        private double cpuNanos;
+        private double proxyCpuNanos;
+        private int jvmThreads;
+        private int proxyThreads;
+        private long heapBytes;
+        private boolean hasProxyThreads;
+
+        void add(LoadRun.Outcome outcome, double cpu, double proxyCpu, ServerSampler.Peaks peaks, boolean proxyThreadsKnown) {
+            requests += outcome.requests();
+            seconds += outcome.seconds();
+            errors += outcome.errors();
+            latencies.add(outcome.latenciesNanos());
+            cpuNanos += cpu;
+            proxyCpuNanos += proxyCpu;
+            jvmThreads = Math.max(jvmThreads, peaks.jvmThreads);
+            proxyThreads = Math.max(proxyThreads, peaks.proxyThreads);
+            heapBytes = Math.max(heapBytes, peaks.heapBytes);
+            hasProxyThreads = proxyThreadsKnown;
+        }
+
+        /** All slices as one run: their answers over their windows' total time. */
+        LoadRun.Outcome outcome() {
+            long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+            return new LoadRun.Outcome(requests, seconds, errors, all);
         }
     }
 
