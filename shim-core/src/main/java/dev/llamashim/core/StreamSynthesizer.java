@@ -146,7 +146,7 @@ public final class StreamSynthesizer {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        long pieces = (text.length() + piece - 1) / piece;
+        long pieces = (text.length() + (long) piece - 1) / piece;
         return pieces * envelope + text.length() + text.length() / 2;
     }
 
