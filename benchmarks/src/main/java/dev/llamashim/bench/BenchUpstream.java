@@ -28,7 +28,22 @@ final class BenchUpstream implements AutoCloseable {
     private final byte[] answer;
     private volatile long delayMillis;
 
+    /**
+     * Runs the fake alone, for a launcher in another process: {@code java -cp benchmarks.jar
+     * dev.llamashim.bench.BenchUpstream PORT DELAY_MS} answers {@link Inputs#toolCall2k} until killed.
+     */
+    public static void main(String[] args) throws Exception {
+        BenchUpstream upstream = new BenchUpstream(Inputs.toolCall2k(), Integer.parseInt(args[0]));
+        upstream.delay(Long.parseLong(args[1]));
+        System.out.println("bench upstream on " + upstream.uri() + ", delay " + args[1] + " ms");
+        upstream.server.join();
+    }
+
     BenchUpstream(byte[] answer) throws Exception {
+        this(answer, 0);
+    }
+
+    private BenchUpstream(byte[] answer, int port) throws Exception {
         this.answer = answer.clone();
         QueuedThreadPool threads = new QueuedThreadPool(16, 2);
         threads.setName("bench-upstream");
@@ -37,7 +52,9 @@ final class BenchUpstream implements AutoCloseable {
         http.setSendServerVersion(false);
         connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
+        // The proxies open up to max_upstream_connections at once; the JVM's default backlog is 50.
+        connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
         server.setHandler(new Answer());
         server.start();

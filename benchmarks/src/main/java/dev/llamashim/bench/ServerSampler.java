@@ -56,6 +56,21 @@ final class ServerSampler implements AutoCloseable {
         current.heapBytes = Math.max(current.heapBytes, memory.getHeapMemoryUsage().getUsed());
     }
 
+    /**
+     * CPU time so far of the live threads whose names start with {@code prefix}: the proxy's pool
+     * and its timer. Pool threads outlive a run (60 s idle timeout), so the difference over a run is
+     * what the proxy spent in it.
+     */
+    long cpuNanos(String prefix) {
+        long total = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds(), 0)) {
+            if (info != null && info.getThreadName().startsWith(prefix)) {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();

@@ -26,9 +26,64 @@ final class Json {
     static RawJson copyValue(JsonParser p) throws IOException {
         StringWriter out = new StringWriter(64);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.copyCurrentStructureExact(p);
+            int depth = 0;
+            do {
+                JsonToken token = p.currentToken();
+                if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    copyFloat(p, g);
+                } else {
+                    g.copyCurrentEvent(p);
+                }
+                if (token.isStructStart()) {
+                    depth++;
+                } else if (token.isStructEnd()) {
+                    depth--;
+                }
+            } while (depth > 0 && p.nextToken() != null);
         }
         return new RawJson(out.toString());
+    }
+
+    /**
+     * What {@link JsonGenerator#copyCurrentEventExact} writes for a float: the text of its
+     * {@code BigDecimal}. That is the input text itself for the plain decimals servers send
+     * ({@code 6.196333333333333}, {@code 0.05}), so those skip the {@code BigDecimal} round trip;
+     * exponents, zeros and tiny fractions ({@code 1e400}, {@code -0.0}, {@code 0.0000001}) take it.
+     */
+    private static void copyFloat(JsonParser p, JsonGenerator g) throws IOException {
+        String text = p.getText();
+        if (isPlainDecimal(text)) {
+            g.writeNumber(text);
+        } else {
+            g.writeNumber(p.getDecimalValue());
+        }
+    }
+
+    /**
+     * Whether {@code BigDecimal.toString()} of the JSON float {@code text} is {@code text}: no
+     * exponent, and either a whole part that is not 0 or a non-zero fraction with at most five
+     * zeros after the point (beyond that {@code BigDecimal} switches to {@code 1E-7} notation).
+     */
+    static boolean isPlainDecimal(String text) {
+        int start = text.startsWith("-") ? 1 : 0;
+        for (int i = start; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 'e' || c == 'E') {
+                return false;
+            }
+        }
+        if (text.charAt(start) != '0') {
+            return true;
+        }
+        // "0." then the fraction: count its leading zeros, and find a non-zero digit.
+        int zeros = 0;
+        for (int i = start + 2; i < text.length(); i++) {
+            if (text.charAt(i) != '0') {
+                return zeros <= 5;
+            }
+            zeros++;
+        }
+        return false;
     }
 
     /**

@@ -34,6 +34,8 @@ public final class StreamSynthesizer {
 
     private static final SerializableString CHOICES = new SerializedString("choices");
     private static final SerializableString DATA = new SerializedString("data: ");
+    private static final SerializableString CONTENT = new SerializedString("\"content\":");
+    private static final SerializableString REASONING_CONTENT = new SerializedString("\"reasoning_content\":");
     private static final SerializableString EVENT_END = new SerializedString("\n\n");
     private static final SerializableString DONE = new SerializedString("data: [DONE]\n\n");
     /** What closes a text piece's chunk: the delta, {@code finish_reason}, the choice, {@code choices}, the chunk. */
@@ -144,7 +146,7 @@ public final class StreamSynthesizer {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        long pieces = (text.length() + piece - 1) / piece;
+        long pieces = (text.length() + (long) piece - 1) / piece;
         return pieces * envelope + text.length() + text.length() / 2;
     }
 
@@ -259,10 +261,13 @@ public final class StreamSynthesizer {
             writeFields(message.extras());
             endDelta();
 
-            textPieces(index, "reasoning_content", message.reasoningContent());
-            textPieces(index, "content", message.content());
+            // The start of every piece's chunk for this choice, up to its delta's first field.
+            SerializableString deltaStart = new SerializedString("{" + envelopeText + "\"choices\":[{\"index\":" + index
+                    + ",\"delta\":{");
+            textPieces(deltaStart, REASONING_CONTENT, message.reasoningContent());
+            textPieces(deltaStart, CONTENT, message.content());
             for (ToolCall call : message.toolCalls()) {
-                toolCall(index, call);
+                toolCall(index, deltaStart, call);
             }
         }
 
@@ -283,15 +288,14 @@ public final class StreamSynthesizer {
             end();
         }
 
-        private void textPieces(int index, String field, String text) throws IOException {
+        private void textPieces(SerializableString deltaStart, SerializableString field, String text) throws IOException {
             if (text == null || text.isEmpty()) {
                 return;
             }
-            pieces(text, new SerializedString("{" + envelopeText + "\"choices\":[{\"index\":" + index
-                    + ",\"delta\":{\"" + field + "\":"), TEXT_PIECE_END);
+            pieces(text, deltaStart, field, TEXT_PIECE_END);
         }
 
-        private void toolCall(int choiceIndex, ToolCall call) throws IOException {
+        private void toolCall(int choiceIndex, SerializableString deltaStart, ToolCall call) throws IOException {
             beginToolCall(choiceIndex, call.index());
             g.writeStringField("id", call.id());
             g.writeStringField("type", call.type());
@@ -303,9 +307,8 @@ public final class StreamSynthesizer {
             writeFields(call.extras());
             endToolCall();
 
-            pieces(call.arguments(), new SerializedString("{" + envelopeText + "\"choices\":[{\"index\":" + choiceIndex
-                    + ",\"delta\":{\"tool_calls\":[{\"index\":" + call.index() + ",\"function\":{\"arguments\":"),
-                    ARGUMENTS_PIECE_END);
+            pieces(call.arguments(), deltaStart, new SerializedString("\"tool_calls\":[{\"index\":" + call.index()
+                    + ",\"function\":{\"arguments\":"), ARGUMENTS_PIECE_END);
         }
 
         /**
@@ -313,7 +316,8 @@ public final class StreamSynthesizer {
          * raw, only the piece itself goes through the generator's string escaping. The bytes are
          * those the generator writes for the same chunk built field by field.
          */
-        private void pieces(String text, SerializableString before, SerializableString after) throws IOException {
+        private void pieces(String text, SerializableString deltaStart, SerializableString field, SerializableString after)
+                throws IOException {
             for (int start = 0; start < text.length(); ) {
                 int end = policy.pieceEnd(text, start);
                 int length = end - start;
@@ -322,7 +326,8 @@ public final class StreamSynthesizer {
                 }
                 text.getChars(start, end, piece, 0);
                 framing.open();
-                g.writeRaw(before);
+                g.writeRaw(deltaStart);
+                g.writeRaw(field);
                 // At the root, between raw text: the generator adds nothing but the quoted string.
                 g.writeString(piece, 0, length);
                 g.writeRaw(after);

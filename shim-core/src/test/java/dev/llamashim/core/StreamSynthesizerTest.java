@@ -276,6 +276,17 @@ class StreamSynthesizerTest {
     }
 
     @Test
+    void floatsCarriedAsTheyAreAreWrittenAsTheirBigDecimalText() {
+        for (String number : List.of("6.196333333333333", "-161.38576577545862", "0.05", "-0.000001", "0.0000001",
+                "0.00000012", "-0.0", "0.000", "0.0000000", "1.50", "10.0", "1e400", "1.5E-3", "-2.0e+2", "0.10000000000000000000001")) {
+            ChatResponse response = ChatResponse.parse("{\"choices\":[{\"message\":{}}],\"timings\":{\"x\":" + number + "}}");
+
+            assertThat(response.extras().get("timings").json()).as(number)
+                    .isEqualTo("{\"x\":" + new java.math.BigDecimal(number) + "}");
+        }
+    }
+
+    @Test
     void writeToLeavesTheOutputStreamOpen() throws IOException {
         boolean[] closed = {false};
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

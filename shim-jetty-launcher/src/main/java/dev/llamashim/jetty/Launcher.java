@@ -35,6 +35,9 @@ public final class Launcher {
      */
     private static final Duration CLIENT_IDLE_MARGIN = Duration.ofSeconds(30);
 
+    /** Connections the kernel may hold for the acceptor; Linux caps it at {@code net.core.somaxconn}. */
+    private static final int ACCEPT_QUEUE = 1024;
+
     private static final String UPSTREAM_SERVLET = "upstream";
     private static final String SHIM_FILTER = "llamashim";
     private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
@@ -74,9 +77,14 @@ public final class Launcher {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
+        // Jetty's per-connection header cache (1024 by default) is a 96 KB table on every kept-alive
+        // connection: with 10,000 clients waiting, about 1 GB of heap (BENCHMARKS.md).
+        http.setHeaderCacheSize(0);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.listenHost());
         connector.setPort(config.proxyPort());
+        // The JVM's default backlog of 50 makes a burst of new clients see refused or slow connects.
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         connector.setIdleTimeout(config.requestTimeout().plus(CLIENT_IDLE_MARGIN).toMillis());
         server.addConnector(connector);
 

@@ -23,6 +23,7 @@ import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
@@ -96,6 +97,10 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         // Both are read when the target's destination is first made, on the first request.
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxRequestsQueuedPerDestination(maxQueued);
+        if (client.getTransport() instanceof HttpClientTransportOverHTTP http1) {
+            // As the server's (see Launcher): a 96 KB header cache on each of up to max_upstream_connections.
+            http1.setHeaderCacheSize(0);
+        }
         return client;
     }
 

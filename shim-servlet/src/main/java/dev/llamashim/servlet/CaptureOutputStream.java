@@ -44,10 +44,13 @@ final class CaptureOutputStream extends ServletOutputStream {
         }
     }
 
-    /** Makes room at once for an answer of the length the downstream announced, within the bound. */
+    /**
+     * Makes room at once for an answer of the length the downstream announced; one over the bound
+     * will overflow anyway, and gets no room in advance.
+     */
     synchronized void expect(long length) {
-        if (length > buffer.length && size == 0) {
-            buffer = new byte[(int) Math.min(limit, length)];
+        if (length > buffer.length && length <= limit && size == 0) {
+            buffer = new byte[(int) length];
         }
     }
 

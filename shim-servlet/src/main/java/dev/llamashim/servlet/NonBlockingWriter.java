@@ -136,8 +136,12 @@ final class NonBlockingWriter implements WriteListener {
             while (!failed && out.isReady()) {
                 if (needsFlush) {
                     needsFlush = false;
-                    out.flush();
-                    continue;
+                    if (!closing || !queue.isEmpty()) {
+                        out.flush();
+                        continue;
+                    }
+                    // The last bytes: complete() below sends them with the end of the response, in
+                    // one write instead of a flush and then the terminating chunk.
                 }
                 ByteBuffer next = queue.poll();
                 if (next == null) {

@@ -1,0 +1,45 @@
+package dev.llamashim.jetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.llamashim.core.testing.Fixture;
+import dev.llamashim.servlet.testing.FakeLlamaServer;
+import dev.llamashim.servlet.testing.Reply;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** {@code max_upstream_connections} and {@code max_upstream_queue} bound what the proxy holds for the model server. */
+class UpstreamLimitsTest {
+
+    @Test
+    void pastTheConnectionsAndTheQueueARequestGets502AtOnce() throws Exception {
+        try (FakeLlamaServer upstream = FakeLlamaServer.start()) {
+            upstream.route("GET", "/v1/models", Reply.of(Fixture.load("new", "models")).after(Duration.ofMillis(1_500)));
+            try (RunningLauncher launcher = Launcher.start(LauncherConfig.builder().proxyPort(0).targetUrl(upstream.baseUri())
+                    .maxUpstreamConnections(1).maxUpstreamQueue(1).build())) {
+                HttpClient client = HttpClient.newHttpClient();
+                HttpRequest models = HttpRequest.newBuilder(launcher.uri().resolve("/v1/models")).build();
+                List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    answers.add(client.sendAsync(models, HttpResponse.BodyHandlers.ofString()));
+                    // In order: the first takes the connection, the second the queue's one place.
+                    Thread.sleep(200);
+                }
+
+                List<Integer> statuses = new ArrayList<>();
+                for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                    statuses.add(answer.get().statusCode());
+                }
+
+                assertThat(statuses).containsExactly(200, 200, 502);
+                assertThat(answers.get(2).get().body()).contains("\"code\":\"upstream_error\"");
+            }
+        }
+    }
+}
