@@ -74,7 +74,7 @@ public final class Soak {
         }
     }
 
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Fixture TOOL_CALL = Fixture.load("new", "tool-call-nonstream");
     private static final Fixture CONTENT = Fixture.load("new", "content-nonstream");
     private static final Fixture NATIVE_STREAM = Fixture.load("new", "content-native-stream-no-usage");
@@ -253,6 +253,9 @@ public final class Soak {
             server = new Server(pool);
             connector = new ServerConnector(server, 1, 1);
             connector.setHost("127.0.0.1");
+            // The JDK's default backlog of 50 overflows when hundreds of connections open at once;
+            // a dropped SYN is retried after 1 s, then 3 s, which looked like a silent model server.
+            connector.setAcceptQueueSize(1024);
             server.addConnector(connector);
             server.setHandler(new Handler.Abstract.NonBlocking() {
                 @Override
