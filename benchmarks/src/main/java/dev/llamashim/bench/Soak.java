@@ -18,8 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * is checked against what that kind must get. Every 10 s it prints the answers in the interval,
  * the unexpected ones, the launcher's threads, all threads, and the heap after a full GC: flat
  * lines and no unexpected answer pass. Usage:
- * {@code java -cp benchmarks.jar dev.llamashim.bench.Soak [--minutes 5] [--concurrency 256] [--mode synthesize]}.
+ * {@code java -cp benchmarks.jar dev.llamashim.bench.Soak [--minutes 5] [--concurrency 256] [--mode synthesize]
+ * [--kinds shimmed,cut_off]} ({@code --kinds} keeps only those kinds, at their weights).
  */
 public final class Soak {
 
@@ -87,11 +91,13 @@ public final class Soak {
     private final AtomicInteger running = new AtomicInteger();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Map<Kind, byte[]> bodies = new EnumMap<>(Kind.class);
+    private final List<Kind> kinds;
     private HttpClient client;
     private URI chat;
     private long stopAt;
 
-    private Soak() throws IOException {
+    private Soak(Set<Kind> kinds) throws IOException {
+        this.kinds = List.copyOf(kinds);
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode request = (ObjectNode) mapper.readTree(TOOL_CALL.requestBody());
         byte[] streamed = mapper.writeValueAsBytes(request.put("stream", true));
@@ -112,7 +118,14 @@ public final class Soak {
         double minutes = Double.parseDouble(options.getOrDefault("minutes", "5"));
         int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "256"));
         Mode mode = Mode.parse(options.getOrDefault("mode", "synthesize"));
-        new Soak().run(Duration.ofMillis((long) (minutes * 60_000)), concurrency, mode);
+        EnumSet<Kind> kinds = EnumSet.allOf(Kind.class);
+        if (options.containsKey("kinds")) {
+            kinds.clear();
+            for (String name : options.get("kinds").split(",")) {
+                kinds.add(Kind.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+            }
+        }
+        new Soak(kinds).run(Duration.ofMillis((long) (minutes * 60_000)), concurrency, mode);
     }
 
     private void run(Duration length, int concurrency, Mode mode) throws Exception {
@@ -200,13 +213,13 @@ public final class Soak {
         return body.length >= DONE.length && Arrays.equals(body, body.length - DONE.length, body.length, DONE, 0, DONE.length);
     }
 
-    private static Kind pick() {
+    private Kind pick() {
         int total = 0;
-        for (Kind kind : Kind.values()) {
+        for (Kind kind : kinds) {
             total += kind.weight;
         }
         int at = ThreadLocalRandom.current().nextInt(total);
-        for (Kind kind : Kind.values()) {
+        for (Kind kind : kinds) {
             at -= kind.weight;
             if (at < 0) {
                 return kind;
@@ -215,9 +228,9 @@ public final class Soak {
         throw new IllegalStateException("weights changed while picking");
     }
 
-    private static String weights() {
+    private String weights() {
         StringBuilder mix = new StringBuilder();
-        for (Kind kind : Kind.values()) {
+        for (Kind kind : kinds) {
             mix.append(mix.length() == 0 ? "" : ", ").append(kind.name().toLowerCase(Locale.ROOT)).append(' ').append(kind.weight).append('%');
         }
         return mix.toString();
