@@ -4,21 +4,27 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.concurrent.Executor;
 
 /**
- * Holds what the downstream writes, up to a bound. Always ready, so a downstream using a
- * {@link WriteListener} (Jetty's async proxy) is called back at once. Writing past the bound fails
- * with an {@link IOException}, which makes a proxy abort its upstream exchange.
+ * Holds what the downstream writes, up to a bound. Always ready: a downstream using a
+ * {@link WriteListener} (Jetty's async proxy) is called back as soon as a container thread can
+ * run it, never from inside {@code setWriteListener} (Jetty's proxy hands a piece over and sets its
+ * listener in one call; calling back inside it lost answers to other requests under load). Writing
+ * past the bound fails with an {@link IOException}, which makes a proxy abort its upstream exchange.
  */
 final class CaptureOutputStream extends ServletOutputStream {
 
     private final int limit;
+    private final Executor callbacks;
     private byte[] buffer = new byte[1024];
     private int size;
     private boolean overflowed;
 
-    CaptureOutputStream(int limit) {
+    /** @param callbacks runs a {@link WriteListener}'s calls on a container thread of the request */
+    CaptureOutputStream(int limit, Executor callbacks) {
         this.limit = limit;
+        this.callbacks = callbacks;
     }
 
     @Override
@@ -61,11 +67,13 @@ final class CaptureOutputStream extends ServletOutputStream {
 
     @Override
     public void setWriteListener(WriteListener listener) {
-        try {
-            listener.onWritePossible();
-        } catch (IOException | RuntimeException e) {
-            listener.onError(e);
-        }
+        callbacks.execute(() -> {
+            try {
+                listener.onWritePossible();
+            } catch (IOException | RuntimeException e) {
+                listener.onError(e);
+            }
+        });
     }
 
     synchronized boolean overflowed() {

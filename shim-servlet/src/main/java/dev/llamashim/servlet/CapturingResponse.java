@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * The response the downstream writes for a shimmed request. Nothing reaches the client: status,
@@ -33,9 +34,10 @@ final class CapturingResponse extends HttpServletResponseWrapper {
     private String charset;
     private PrintWriter writer;
 
-    CapturingResponse(HttpServletResponse response, int maxBytes) {
+    /** @param callbacks runs the downstream's {@code WriteListener} calls on a container thread */
+    CapturingResponse(HttpServletResponse response, int maxBytes, Executor callbacks) {
         super(response);
-        this.output = new CaptureOutputStream(maxBytes);
+        this.output = new CaptureOutputStream(maxBytes, callbacks);
         this.body = output;
     }
 

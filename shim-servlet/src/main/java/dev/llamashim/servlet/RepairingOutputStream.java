@@ -125,7 +125,8 @@ final class RepairingOutputStream extends ServletOutputStream {
         } else if (state() == State.HOLDING) {
             held.setWriteListener(writeListener);
         } else {
-            resumeDownstream();
+            // Called back later, as by a container, not inside the downstream's own call.
+            exchange.callBack(this::resumeDownstream);
         }
     }
 

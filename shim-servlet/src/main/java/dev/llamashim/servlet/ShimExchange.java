@@ -99,7 +99,7 @@ final class ShimExchange implements AsyncListener {
 
     /** Asks the downstream for its own stream ({@code stream}) or for one JSON answer. */
     private void attempt(FilterChain chain, boolean stream) throws IOException, ServletException {
-        CapturingResponse held = new CapturingResponse(response, (int) settings.maxResponseBytes());
+        CapturingResponse held = new CapturingResponse(response, (int) settings.maxResponseBytes(), this::callBack);
         repairing = stream ? held.repairWith(this, plan.includeUsage()) : null;
         capture = held;
         shimmed = new ShimmedRequest(request, stream ? clientBody : plan.upstreamBody(), this, held);
@@ -274,6 +274,18 @@ final class ShimExchange implements AsyncListener {
             stream = opened;
         }
         return opened;
+    }
+
+    /**
+     * Runs a downstream {@code WriteListener} call on a container thread of the request's async
+     * cycle, as a container would, rather than inside the downstream's own call.
+     */
+    void callBack(Runnable call) {
+        AsyncContext context = async;
+        if (context == null) {
+            throw new IllegalStateException("setWriteListener needs an async request (call startAsync first)");
+        }
+        context.start(call);
     }
 
     /** The client's output, for a repaired stream written blocking. */
