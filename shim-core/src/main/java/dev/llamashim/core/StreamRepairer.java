@@ -75,6 +75,7 @@ public final class StreamRepairer {
     private static final String REASONING = "reasoning_content";
     private static final String CONTENT = "content";
 
+    private final RepairOptions options;
     private final boolean includeUsage;
     private final Consumer<byte[]> sink;
     private final SseParser parser;
@@ -103,7 +104,16 @@ public final class StreamRepairer {
      * @param sink receives each output event's bytes, one complete event per call
      */
     public StreamRepairer(boolean includeUsage, Consumer<byte[]> sink) {
-        this.includeUsage = includeUsage;
+        this(RepairOptions.of(includeUsage), sink);
+    }
+
+    /**
+     * A repairer for one stream of a request described by {@code options} that hands each
+     * repaired event to {@code sink}, one complete event per call.
+     */
+    public StreamRepairer(RepairOptions options, Consumer<byte[]> sink) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.includeUsage = options.includeUsage();
         this.sink = Objects.requireNonNull(sink, "sink");
         this.parser = new SseParser(this::onEvent);
     }
