@@ -230,7 +230,7 @@ final class ShimExchange implements AsyncListener {
         }
         RetryDecision decision = RefusalRule.judge(captured,
                 refusals.knownNotARefusal(request.getRequestURI(), plan.model(), captured.status()));
-        LOG.log(System.Logger.Level.DEBUG, "mode auto, {0} {1}: {2}", request.getRequestURI(), captured.status(), decision);
+        LOG.log(System.Logger.Level.DEBUG, "mode auto, {0}: {1}", request.getRequestURI(), decision);
         if (decision.retry()) {
             refusal = decision;
         }
