@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts llamashim: a Jetty 12 server whose every path, but {@value HealthServlet#PATH}, goes
- * through {@link ToolStreamFilter} to Jetty's async proxy servlet and on to {@code target_url}.
+ * through {@link ToolStreamFilter} to Jetty's async proxy servlet and on to {@code target_url}
+ * ({@code CONNECT} and {@code TRACE} excepted: {@link UnforwardedMethodHandler} answers them).
  */
 public final class Launcher {
 
@@ -88,7 +89,8 @@ public final class Launcher {
         connector.setIdleTimeout(config.requestTimeout().plus(CLIENT_IDLE_MARGIN).toMillis());
         server.addConnector(connector);
 
-        server.setHandler(new GracefulHandler(new AccessLogHandler(servletContext(config, tls, shim))));
+        server.setHandler(new GracefulHandler(new AccessLogHandler(
+                new UnforwardedMethodHandler(servletContext(config, tls, shim)))));
         server.setErrorHandler(new JsonErrorHandler());
 
         try {

@@ -59,6 +59,8 @@ final class ShimExchange implements AsyncListener {
     private boolean awaitingDispatch;
     private boolean retryPending;
     private volatile boolean retried;
+    /** The refusal that made this exchange ask again, once it did. */
+    private volatile RetryDecision refusal;
     private boolean writingBlocking;
     private boolean openingStream;
     private Set<String> attributesBefore = Set.of();
@@ -68,7 +70,7 @@ final class ShimExchange implements AsyncListener {
     /**
      * @param plan what the request asks for, with its {@code stream:false} body
      * @param clientBody the request body as the client sent it (for the model server's own stream)
-     * @param refusals model servers that refused to stream ({@code auto}), or {@code null}
+     * @param refusals what mode {@code auto} learned of model servers (refusals, and statuses that are none), or {@code null}
      */
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
             ShimPlan plan, byte[] clientBody, ShimSettings settings, RefusalMemory refusals,
@@ -221,14 +223,18 @@ final class ShimExchange implements AsyncListener {
         return attempt != null && attempt.streamed();
     }
 
-    /**
-     * Whether the downstream, asked to stream in {@code auto} mode, refused: an error status that
-     * another request could change (not one about authentication, a missing route, size or rate).
-     */
+    /** Whether the downstream, asked to stream in {@code auto} mode, refused to ({@link RefusalRule}). */
     private boolean isRefusal(CapturedResponse captured) {
-        int status = captured.status();
-        return repairing != null && settings.mode() == Mode.AUTO && !retried && status >= 400
-                && status != 401 && status != 403 && status != 404 && status != 413 && status != 429;
+        if (repairing == null || settings.mode() != Mode.AUTO || retried) {
+            return false;
+        }
+        RetryDecision decision = RefusalRule.judge(captured,
+                refusals.knownNotARefusal(request.getRequestURI(), plan.model(), captured.status()));
+        LOG.log(System.Logger.Level.DEBUG, "mode auto, {0}: {1}", request.getRequestURI(), decision);
+        if (decision.retry()) {
+            refusal = decision;
+        }
+        return decision.retry();
     }
 
     /** Before asking again: the request looks to the downstream as it did the first time. */
@@ -342,10 +348,15 @@ final class ShimExchange implements AsyncListener {
         ResponseSender.send(async, response, answer);
     }
 
-    /** The client's answer to what the downstream held; a successful retry is remembered. */
+    /**
+     * The client's answer to what the downstream held. A successful retry is remembered as a
+     * refusal; one that failed as the refusal did shows that status was none.
+     */
     private ShimAnswer answer(CapturedResponse captured) {
         if (retried && captured.status() == 200) {
             refusals.remember(request.getRequestURI(), plan.model());
+        } else if (retried && RefusalRule.failedTheSameWay(refusal, captured)) {
+            refusals.rememberNotARefusal(request.getRequestURI(), plan.model(), captured.status());
         }
         return ShimAnswer.of(captured, synthesizer, plan.includeUsage());
     }

@@ -32,10 +32,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *       answer is mended event by event on its way to the client (missing {@code index} or
  *       {@code id}, repeated names, object arguments, missing finish or {@code [DONE]}…), and a
  *       {@code 200} JSON answer is streamed as in {@code synthesize};
- *   <li>{@code auto}: as {@code repair}, but an error status in answer to the stream request (as
- *       older llama-server builds give: {@code 500 Cannot use tools with stream}) makes the filter
- *       ask once more with {@code stream:false} and synthesize; a model server that refused is
- *       asked for JSON straight away for the next hour. This needs the filter mapped for
+ *   <li>{@code auto}: as {@code repair}, but a refusal to stream (as older llama-server builds
+ *       give: {@code 500 Cannot use tools with stream}; any other error is passed on) makes the
+ *       filter ask once more with {@code stream:false} and synthesize; a model server that refused
+ *       is asked for JSON straight away for the next hour. This needs the filter mapped for
  *       {@code ASYNC} dispatches as well as {@code REQUEST}.
  * </ul>
  * A non-200 or non-JSON answer reaches the client as it came; a 200 JSON answer that is no chat
