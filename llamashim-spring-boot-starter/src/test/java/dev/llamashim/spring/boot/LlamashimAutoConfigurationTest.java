@@ -73,7 +73,7 @@ class LlamashimAutoConfigurationTest {
 
     @Test
     void takesSpringDurationsAndUpperCaseValues() {
-        web.withPropertyValues("llamashim.mode=AUTO", "llamashim.heartbeat-seconds=500ms", "llamashim.heartbeat-seconds=0")
+        web.withPropertyValues("llamashim.mode=AUTO", "llamashim.heartbeat-seconds=0")
                 .run(context -> {
                     ShimSettings settings = context.getBean(ShimSettings.class);
                     assertThat(settings.mode()).isEqualTo(Mode.AUTO);
