@@ -2,12 +2,19 @@ package dev.llamashim.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.llamashim.core.testing.BrokenStream;
+import dev.llamashim.core.testing.BrokenStream.Call;
+import dev.llamashim.core.testing.BrokenStream.Defect;
 import dev.llamashim.servlet.testing.FakeLlamaServer;
 import dev.llamashim.servlet.testing.RecordedRequest;
+import dev.llamashim.servlet.testing.Reply;
 import dev.llamashim.servlet.testing.Routes;
 import dev.llamashim.servlet.testing.StreamingProxyServlet;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -42,6 +49,25 @@ class SpringAiClientTest {
             assertThat(calls).containsExactly(new AssistantMessage.ToolCall(id, "function", "get_weather", arguments));
             List<RecordedRequest> asked = model.requests();
             assertThat(asked.get(asked.size() - 1).json().path("stream").asBoolean(false)).isEqualTo(lastAskedToStream);
+        }
+    }
+
+    /**
+     * A stream whose tool-call deltas have no {@code index}: Spring AI (on the OpenAI SDK) fails on
+     * the first of them ({@code `index` is not set}). Repaired, each call gets its index.
+     */
+    @Test
+    void receivesTheCallOfAStreamWithoutToolCallIndexes() throws Exception {
+        Call weather = new Call("get_weather", JsonNodeFactory.instance.objectNode().put("location", "Paris").put("unit", "celsius"));
+        BrokenStream stream = new BrokenStream(null, List.of(weather), true, EnumSet.of(Defect.MISSING_INDEX), false, 5);
+        try (FakeLlamaServer model = FakeLlamaServer.start(Routes.always(Reply.of(200, "text/event-stream", stream.bytes())));
+                ShimmedApp app = ShimmedApp.start(new StreamingProxyServlet(),
+                        Map.of("proxyTo", model.baseUri().toString(), "timeout", "30000"), "llamashim.mode=repair")) {
+
+            List<AssistantMessage.ToolCall> calls = SpringAi.streamToolCalls(app.baseUri());
+
+            assertThat(calls).containsExactly(
+                    new AssistantMessage.ToolCall(BrokenStream.upstreamId(0), "function", "get_weather", weather.argumentsText()));
         }
     }
 }
