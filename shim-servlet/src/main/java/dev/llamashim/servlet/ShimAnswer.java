@@ -1,6 +1,7 @@
 package dev.llamashim.servlet;
 
 import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.RepairOptions;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamSynthesizer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,7 +55,7 @@ record ShimAnswer(
             "cache-control", "x-accel-buffering", "expires", "pragma");
 
     /** The answer for a downstream that is done: a stream, the answer as it came, or a 502. */
-    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, boolean includeUsage) {
+    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, RepairOptions options) {
         if (captured.overflowed()) {
             return error(new OpenAiError(502,
                     "the model server's answer is larger than max-response-bytes; raise the limit or lower max_tokens",
@@ -71,7 +72,7 @@ record ShimAnswer(
                     "the model server answered 200 but not with a chat completion: " + e.getMessage(),
                     "upstream_error", "invalid_upstream_response"));
         }
-        byte[] stream = synthesizer.toBytes(response, includeUsage);
+        byte[] stream = synthesizer.toBytes(response, options.includeUsage());
         return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true);
     }
 

@@ -129,13 +129,17 @@ public final class ToolStreamFilter implements Filter {
                     "invalid_request_error", "request_too_large"));
             return;
         }
-        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen());
+        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen(), settings.normalizeNonStream());
         if (plan == null) {
             chain.doFilter(new ReplayedBodyRequest(http, body), response);
             return;
         }
-        http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
-        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals, heartbeats).run(chain);
+        if (plan.stream()) {
+            http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
+        }
+        // A JSON answer to normalize never starts a stream, so it gets no heartbeats.
+        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals,
+                plan.stream() ? heartbeats : null).run(chain);
     }
 
     /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */
