@@ -350,7 +350,7 @@ final class ShimExchange implements AsyncListener {
             refusals.remember(request.getRequestURI(), plan.model());
         }
         RepairOptions options = plan.repairOptions(settings.textToolCalls());
-        return plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.forwarded(captured);
+        return plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.normalized(captured, options);
     }
 
     private void cancelHeartbeat() {

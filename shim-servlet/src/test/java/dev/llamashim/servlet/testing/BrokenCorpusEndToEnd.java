@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.openai.models.chat.completions.ChatCompletion;
 import dev.llamashim.core.Message;
-import dev.llamashim.core.testing.BrokenCase;
+import dev.llamashim.core.testing.BrokenCorpus.BrokenCase;
 import dev.llamashim.core.testing.BrokenCorpus;
 import dev.llamashim.core.testing.RoundTrip;
 import java.net.URI;
@@ -42,7 +42,7 @@ public abstract class BrokenCorpusEndToEnd {
      * @param uri where clients reach it ({@code http://127.0.0.1:<port>})
      * @param parts what to close when the tests are done
      */
-    protected record Started(URI uri, AutoCloseable... parts) {}
+    public record Started(URI uri, AutoCloseable... parts) {}
 
     /** Starts llamashim with {@code run}'s settings in front of a model server that answers with {@code route}. */
     protected abstract Started start(CorpusRun run, Function<RecordedRequest, Reply> route);
@@ -79,7 +79,7 @@ public abstract class BrokenCorpusEndToEnd {
 
     /** Cases whose model server makes no tool call of its own: any call there is text the model wrote. */
     static Stream<Named<BrokenCase>> casesWithoutNativeCalls() {
-        return cases(testCase -> CorpusReplay.upstreamMessage(testCase).toolCalls().isEmpty());
+        return cases(testCase -> !CorpusReplay.upstreamMakesCalls(testCase));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -17,7 +17,8 @@ import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.Message;
-import dev.llamashim.core.testing.BrokenCase;
+import dev.llamashim.core.testing.BrokenCorpus;
+import dev.llamashim.core.testing.BrokenCorpus.BrokenCase;
 import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.core.testing.RoundTrip;
 import dev.llamashim.core.testing.StreamContract;
@@ -122,7 +123,7 @@ public final class CorpusReplay {
 
         assertThat(response.statusCode()).as("status").isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
-        StreamContract.assertConforms(response.body(), includeUsage(testCase) && upstreamReportsUsage(testCase));
+        StreamContract.assertConforms(response.body(), testCase.usageChunkExpected());
         Message message = RoundTrip.accumulate(response.body()).choices().get(0).message();
         assertThat(emptyAsNull(message.reasoningContent())).as("reasoning_content")
                 .isEqualTo(emptyAsNull(testCase.expected().reasoningContent()));
@@ -132,14 +133,14 @@ public final class CorpusReplay {
     public static void assertIntended(ChatCompletion completion, BrokenCase testCase) {
         assertThat(completion.choices()).as("choices").hasSize(1);
         ChatCompletion.Choice choice = completion.choices().get(0);
-        BrokenCase.Expected expected = testCase.expected();
+        BrokenCorpus.Expected expected = testCase.expected();
         assertThat(emptyAsNull(choice.message().content().orElse(null))).as("content").isEqualTo(emptyAsNull(expected.content()));
         assertThat(choice.finishReason().asString()).as("finish_reason").isEqualTo(expected.finishReason());
         List<ChatCompletionMessageToolCall> calls = choice.message().toolCalls().orElse(List.of());
         assertThat(calls).as("tool calls").hasSize(expected.toolCalls().size());
         for (int i = 0; i < calls.size(); i++) {
             ChatCompletionMessageFunctionToolCall call = calls.get(i).asFunction();
-            BrokenCase.ExpectedCall intended = expected.toolCalls().get(i);
+            BrokenCorpus.ExpectedCall intended = expected.toolCalls().get(i);
             assertThat(call.function().name()).as("call %d name", i).isEqualTo(intended.name());
             assertThat(parse(call.function().arguments())).as("call %d arguments", i).isEqualTo(intended.arguments());
             if (intended.id() != null) {
@@ -153,24 +154,36 @@ public final class CorpusReplay {
     /** The {@code reasoning_content} of a non-streamed completion (openai-java keeps it among the unnamed fields). */
     public static String reasoningContent(ChatCompletion completion) {
         JsonValue value = completion.choices().get(0).message()._additionalProperties().get("reasoning_content");
-        return value == null ? null : value.asString().orElse(null);
+        if (value == null) {
+            return null;
+        }
+        Optional<?> text = value.asString();
+        return text.map(Object::toString).orElse(null);
     }
 
-    /** What the model server's own answer says in {@code content} and {@code reasoning_content}, and how many calls it makes natively. */
+    /** Whether the model server's answer carries {@code tool_calls} of its own (in any chunk, for a stream). */
+    public static boolean upstreamMakesCalls(BrokenCase testCase) {
+        String path = testCase.stream() ? "delta" : "message";
+        List<String> documents = testCase.stream()
+                ? new String(testCase.upstream(), StandardCharsets.UTF_8).lines()
+                        .filter(line -> line.startsWith("data: {")).map(line -> line.substring("data: ".length())).toList()
+                : List.of(new String(testCase.upstream(), StandardCharsets.UTF_8));
+        for (String document : documents) {
+            for (JsonNode choice : parse(document).path("choices")) {
+                if (!choice.path(path).path("tool_calls").isEmpty()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The message of the model server's own answer (accumulated as the OpenAI SDKs do, for a stream). */
     public static Message upstreamMessage(BrokenCase testCase) {
         ChatResponse response = testCase.stream()
                 ? RoundTrip.accumulate(testCase.upstream())
                 : ChatResponse.parse(testCase.upstream());
         return response.choices().get(0).message();
-    }
-
-    /** Whether the client asked for {@code stream_options.include_usage}. */
-    public static boolean includeUsage(BrokenCase testCase) {
-        return requestWithoutStream(testCase).path("stream_options").path("include_usage").asBoolean(false);
-    }
-
-    private static boolean upstreamReportsUsage(BrokenCase testCase) {
-        return new String(testCase.upstream(), StandardCharsets.UTF_8).contains("\"usage\":{");
     }
 
     private static ChatCompletionCreateParams params(BrokenCase testCase) {
@@ -197,7 +210,7 @@ public final class CorpusReplay {
         try {
             return JSON.readTree(json);
         } catch (IOException e) {
-            throw new AssertionError("arguments are not JSON: " + json, e);
+            throw new AssertionError("not JSON: " + json, e);
         }
     }
 
