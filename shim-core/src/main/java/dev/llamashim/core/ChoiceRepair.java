@@ -48,6 +48,11 @@ final class ChoiceRepair {
     private final Function<ObjectNode, RepairedChunk> chunkOf;
     private final ToolCallRepair toolCalls;
     private final DuplicateContentHold duplicate;
+    /** The extractors of tool calls written as text, per field; null when extraction is off. */
+    private final TextToolCallExtractor reasoningExtractor;
+    private final TextToolCallExtractor contentExtractor;
+    /** Calls found in text, sent when the choice finishes (after its text, as the contract orders). */
+    private final List<TextPiece.Call> found = new ArrayList<>();
     private final Set<Defect> recorded = EnumSet.noneOf(Defect.class);
 
     private boolean started;
@@ -66,6 +71,9 @@ final class ChoiceRepair {
         this.chunkOf = chunkOf;
         this.toolCalls = new ToolCallRepair(streamIds, counts);
         this.duplicate = new DuplicateContentHold(!options.tools().isEmpty());
+        boolean extract = options.textToolCalls() == TextToolCalls.EXTRACT && !options.tools().isEmpty();
+        this.reasoningExtractor = extract ? new TextToolCallExtractor(options.tools()) : null;
+        this.contentExtractor = extract ? new TextToolCallExtractor(options.tools()) : null;
     }
 
     /**
@@ -102,8 +110,15 @@ final class ChoiceRepair {
         TextStep reasoningText = text(delta, REASONING);
         TextStep contentText = text(delta, CONTENT);
         changed |= reasoningText.changed || contentText.changed;
+        if (reasoningText.text && reasoningExtractor != null) {
+            changed |= extract(delta, REASONING, reasoningExtractor);
+        }
         if (contentText.text) {
+            before.addAll(endReasoning()); // content begins: the reasoning field is over
             changed |= holdDuplicate(delta, before);
+            if (contentExtractor != null && delta.path(CONTENT).isTextual()) {
+                changed |= extract(delta, CONTENT, contentExtractor);
+            }
         }
         ToolCallRepair.Step calls = toolCalls.repair(delta);
         changed |= calls.changed();
@@ -158,12 +173,96 @@ final class ChoiceRepair {
         return true;
     }
 
-    /** The held content (unchanged) and the chunks queued behind it. */
+    /**
+     * Passes the delta's text in {@code field} through the field's extractor: the text it releases
+     * stays in the delta (the delta is unchanged when that is exactly the text fed), calls found are
+     * kept for the choice's end. Returns whether the delta changed.
+     */
+    private boolean extract(ObjectNode delta, String field, TextToolCallExtractor extractor) {
+        String fed = delta.get(field).textValue();
+        List<TextPiece> pieces = extractor.feed(fed);
+        if (pieces.size() == 1 && pieces.get(0) instanceof TextPiece.Text text && text.text().equals(fed)) {
+            return false;
+        }
+        String released = collect(pieces);
+        if (released.isEmpty()) {
+            delta.remove(field);
+        } else {
+            delta.put(field, released);
+        }
+        return true;
+    }
+
+    /** The text of {@code pieces}, joined; their calls go to {@link #found}. */
+    private String collect(List<TextPiece> pieces) {
+        StringBuilder text = new StringBuilder();
+        for (TextPiece piece : pieces) {
+            if (piece instanceof TextPiece.Text t) {
+                text.append(t.text());
+            } else {
+                found.add((TextPiece.Call) piece);
+            }
+        }
+        return text.toString();
+    }
+
+    /** Text of {@code field} that goes out now, through the field's extractor when there is one. */
+    private void emitText(String field, String text, List<RepairedChunk> out) {
+        TextToolCallExtractor extractor = field.equals(CONTENT) ? contentExtractor : reasoningExtractor;
+        String released = extractor == null ? text : collect(extractor.feed(text));
+        if (!released.isEmpty()) {
+            out.add(made(NODES.objectNode().put(field, released)));
+        }
+    }
+
+    /** Ends the reasoning field's extraction: what it still holds goes out. */
+    private List<RepairedChunk> endReasoning() {
+        List<RepairedChunk> out = new ArrayList<>();
+        if (reasoningExtractor != null) {
+            String released = collect(reasoningExtractor.finish());
+            if (!released.isEmpty()) {
+                out.add(made(NODES.objectNode().put(REASONING, released)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Ends both fields' extraction and sends the calls found in text: each in one delta with the
+     * next index after the choice's other calls, a fresh {@code call_} id, {@code type},
+     * {@code name} and {@code arguments}.
+     */
+    private List<RepairedChunk> endExtraction() {
+        List<RepairedChunk> out = endReasoning();
+        if (contentExtractor != null) {
+            String released = collect(contentExtractor.finish());
+            if (!released.isEmpty()) {
+                out.add(made(NODES.objectNode().put(CONTENT, released)));
+            }
+        }
+        for (TextPiece.Call call : found) {
+            int callIndex = toolCalls.count();
+            String id = toolCalls.add(call.name(), call.arguments());
+            ObjectNode toolCall = NODES.objectNode();
+            toolCall.put("index", callIndex);
+            toolCall.put("id", id);
+            toolCall.put("type", "function");
+            toolCall.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+            ObjectNode delta = NODES.objectNode();
+            delta.putArray("tool_calls").add(toolCall);
+            out.add(made(delta));
+            counts.extracted(call.format());
+        }
+        found.clear();
+        return out;
+    }
+
+    /** The held content (unchanged, but through extraction) and the chunks queued behind it. */
     private List<RepairedChunk> releaseDuplicate() {
         List<RepairedChunk> out = new ArrayList<>();
         String heldText = duplicate.takeText();
         if (!heldText.isEmpty()) {
-            out.add(made(NODES.objectNode().put(CONTENT, heldText)));
+            emitText(CONTENT, heldText, out);
         }
         out.addAll(duplicate.takeQueued());
         return out;
@@ -186,14 +285,22 @@ final class ChoiceRepair {
      */
     List<RepairedChunk> finishing() {
         List<RepairedChunk> before = new ArrayList<>();
-        settle(true, true, before);
-        releaseHeld(before);
-        before.addAll(decideDuplicate());
         if (!started) {
             before.add(made(NODES.objectNode().put("role", "assistant")));
             started = true;
         }
+        before.addAll(closeText());
         return before;
+    }
+
+    /** Decides everything still held for the choice's text: empty pieces, held content, extraction. */
+    private List<RepairedChunk> closeText() {
+        List<RepairedChunk> out = new ArrayList<>();
+        settle(true, true, out);
+        releaseHeld(out);
+        out.addAll(decideDuplicate());
+        out.addAll(endExtraction());
+        return out;
     }
 
     /** Drops held content that renders exactly the choice's calls; otherwise gives it back. */
@@ -232,10 +339,7 @@ final class ChoiceRepair {
      * of the repairer's own).
      */
     List<RepairedChunk> end(List<RepairedChunk> finishes) {
-        List<RepairedChunk> before = new ArrayList<>();
-        settle(true, true, before);
-        releaseHeld(before);
-        before.addAll(decideDuplicate());
+        List<RepairedChunk> before = closeText();
         boolean calls = toolCalls.count() > 0;
         if (finish == null) {
             ObjectNode entry = entry(NODES.objectNode());
@@ -255,11 +359,12 @@ final class ChoiceRepair {
         return before;
     }
 
-    /** Before an error event: what the choice holds back, unchanged. */
+    /** Before an error event: what the choice holds back, and the calls found in its text so far. */
     List<RepairedChunk> releaseAll() {
         List<RepairedChunk> out = new ArrayList<>();
         releaseHeld(out);
         out.addAll(releaseDuplicate());
+        out.addAll(endExtraction());
         return out;
     }
 

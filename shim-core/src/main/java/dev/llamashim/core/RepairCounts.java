@@ -8,6 +8,7 @@ import java.util.Set;
 final class RepairCounts {
 
     private final EnumMap<Defect, Integer> counts = new EnumMap<>(Defect.class);
+    private final EnumMap<ToolCallFormat, Integer> extracted = new EnumMap<>(ToolCallFormat.class);
     private final Set<Defect> once = EnumSet.noneOf(Defect.class);
 
     /** Counts one more {@code defect}. */
@@ -22,7 +23,12 @@ final class RepairCounts {
         }
     }
 
+    /** Counts one call extracted from text written in {@code format}. */
+    void extracted(ToolCallFormat format) {
+        extracted.merge(format, 1, Integer::sum);
+    }
+
     RepairReport report() {
-        return new RepairReport(counts);
+        return new RepairReport(counts, extracted);
     }
 }

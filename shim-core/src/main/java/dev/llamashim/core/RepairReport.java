@@ -5,30 +5,42 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * What a repair changed: how often each kind of {@link Defect} was mended (kinds never met are
- * absent). An empty report means the answer went out as it came.
+ * What a repair changed: how often each kind of {@link Defect} was mended, and how many tool calls
+ * written as text were extracted, by markup (kinds never met are absent). An empty report means
+ * the answer went out as it came.
  *
  * @param defects counts by defect kind, in the enum's order
+ * @param extracted calls extracted from text, by the markup they were written in
  */
-public record RepairReport(Map<Defect, Integer> defects) {
+public record RepairReport(Map<Defect, Integer> defects, Map<ToolCallFormat, Integer> extracted) {
 
     /** A report of no change. */
-    public static final RepairReport NONE = new RepairReport(Map.of());
+    public static final RepairReport NONE = new RepairReport(Map.of(), Map.of());
 
-    /** Takes an unmodifiable, enum-ordered copy without zero counts. */
+    /** Takes unmodifiable, enum-ordered copies without zero counts. */
     public RepairReport {
-        EnumMap<Defect, Integer> copy = new EnumMap<>(Defect.class);
-        defects.forEach((defect, count) -> {
+        defects = positive(defects, Defect.class);
+        extracted = positive(extracted, ToolCallFormat.class);
+    }
+
+    private static <K extends Enum<K>> Map<K, Integer> positive(Map<K, Integer> counts, Class<K> type) {
+        EnumMap<K, Integer> copy = new EnumMap<>(type);
+        counts.forEach((key, count) -> {
             if (count != null && count > 0) {
-                copy.put(defect, count);
+                copy.put(key, count);
             }
         });
-        defects = Collections.unmodifiableMap(copy);
+        return Collections.unmodifiableMap(copy);
     }
 
     /** Whether nothing was changed. */
     public boolean isEmpty() {
-        return defects.isEmpty();
+        return defects.isEmpty() && extracted.isEmpty();
+    }
+
+    /** How many calls were extracted from text, over all markups. */
+    public int extractedCalls() {
+        return extracted.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** How often {@code defect} was mended. */
@@ -38,20 +50,25 @@ public record RepairReport(Map<Defect, Integer> defects) {
 
     /** Both reports' counts added up. */
     public RepairReport plus(RepairReport other) {
-        EnumMap<Defect, Integer> sum = new EnumMap<>(Defect.class);
-        sum.putAll(defects);
-        other.defects.forEach((defect, count) -> sum.merge(defect, count, Integer::sum));
-        return new RepairReport(sum);
+        EnumMap<Defect, Integer> defectSum = new EnumMap<>(Defect.class);
+        defectSum.putAll(defects);
+        other.defects.forEach((defect, count) -> defectSum.merge(defect, count, Integer::sum));
+        EnumMap<ToolCallFormat, Integer> extractedSum = new EnumMap<>(ToolCallFormat.class);
+        extractedSum.putAll(extracted);
+        other.extracted.forEach((format, count) -> extractedSum.merge(format, count, Integer::sum));
+        return new RepairReport(defectSum, extractedSum);
     }
 
-    /** {@code MISSING_INDEX=2, FINISH_REASON=1}, or {@code none}; for logs. */
+    /** {@code MISSING_INDEX=2, FINISH_REASON=1, extracted hermes=1}, or {@code none}; for logs. */
     @Override
     public String toString() {
-        if (defects.isEmpty()) {
+        if (isEmpty()) {
             return "none";
         }
         StringBuilder out = new StringBuilder();
         defects.forEach((defect, count) -> out.append(out.isEmpty() ? "" : ", ").append(defect).append('=').append(count));
+        extracted.forEach((format, count) ->
+                out.append(out.isEmpty() ? "" : ", ").append("extracted ").append(format.label()).append('=').append(count));
         return out.toString();
     }
 }

@@ -19,7 +19,10 @@ import java.util.Set;
  * {@link StreamRepairer} does to streams: per choice that carries tool calls, content that is
  * wholly a JSON rendering of exactly those calls is removed (LocalAI), {@code finish_reason:"stop"}
  * becomes {@code "tool_calls"} unless the request forced one function, and calls sharing an id get
- * fresh ones. Parsing ({@link ChatResponse#parse}) already numbers calls without, or sharing, an
+ * fresh ones; and when the request declared tools and extraction is on, tool calls written as text
+ * in {@code reasoning_content} or {@code content} (see {@link TextToolCallExtractor#extractAll})
+ * become calls after the native ones (fresh {@code call_} ids), their text removed (a field left
+ * without text becomes null), and the finish reason follows the same rule. Parsing ({@link ChatResponse#parse}) already numbers calls without, or sharing, an
  * {@code index} by position and turns object arguments into their compact JSON text;
  * {@link #repairJson} does all of it on the JSON itself.
  */
@@ -53,31 +56,33 @@ public final class ResponseRepair {
 
     private static Choice repair(Choice choice, RepairOptions options, Set<String> ids, RepairCounts counts) {
         Message message = choice.message();
-        List<ToolCall> calls = message.toolCalls();
-        if (calls.isEmpty()) {
-            return choice;
-        }
+        List<ToolCall> calls = new ArrayList<>(message.toolCalls().size());
         boolean changed = false;
-        List<ToolCall> fresh = new ArrayList<>(calls.size());
-        for (ToolCall call : calls) {
+        for (ToolCall call : message.toolCalls()) {
             if (ids.add(call.id())) {
-                fresh.add(call);
+                calls.add(call);
                 continue;
             }
-            String id = newId(ids);
-            fresh.add(new ToolCall(call.index(), id, call.type(), call.name(), call.arguments(), call.extras(),
+            calls.add(new ToolCall(call.index(), newId(ids), call.type(), call.name(), call.arguments(), call.extras(),
                     call.functionExtras()));
             counts.add(Defect.DUPLICATE_ID);
             changed = true;
         }
         String content = message.content();
-        if (CallRendering.isRenderingOf(content, renderable(fresh))) {
+        if (CallRendering.isRenderingOf(content, renderable(calls))) {
             content = null;
             counts.add(Defect.DUPLICATED_CONTENT);
             changed = true;
         }
+        String reasoning = message.reasoningContent();
+        if (extracts(options)) {
+            int before = calls.size();
+            reasoning = extract(reasoning, options.tools(), calls, ids, counts);
+            content = extract(content, options.tools(), calls, ids, counts);
+            changed |= calls.size() > before;
+        }
         String finishReason = choice.finishReason();
-        if (finishReason != null) {
+        if (finishReason != null && !calls.isEmpty()) {
             String fixed = FinishReasons.withCalls(finishReason, options.tools());
             if (!fixed.equals(finishReason)) {
                 finishReason = fixed;
@@ -88,8 +93,37 @@ public final class ResponseRepair {
         if (!changed) {
             return choice;
         }
-        Message repaired = new Message(message.role(), content, message.reasoningContent(), fresh, message.extras());
+        Message repaired = new Message(message.role(), content, reasoning, calls, message.extras());
         return new Choice(choice.index(), repaired, finishReason, choice.logprobs(), choice.extras());
+    }
+
+    private static boolean extracts(RepairOptions options) {
+        return options.textToolCalls() == TextToolCalls.EXTRACT && !options.tools().isEmpty();
+    }
+
+    /**
+     * The text of {@code field} without the tool calls written in it, which are added to
+     * {@code calls}; the field itself when it has none, null when nothing but calls was in it.
+     */
+    private static String extract(String field, DeclaredTools tools, List<ToolCall> calls, Set<String> ids,
+            RepairCounts counts) {
+        if (field == null || field.isEmpty()) {
+            return field;
+        }
+        List<TextPiece> pieces = TextToolCallExtractor.extractAll(field, tools);
+        if (pieces.stream().noneMatch(TextPiece.Call.class::isInstance)) {
+            return field;
+        }
+        StringBuilder text = new StringBuilder();
+        for (TextPiece piece : pieces) {
+            if (piece instanceof TextPiece.Text t) {
+                text.append(t.text());
+            } else if (piece instanceof TextPiece.Call call) {
+                calls.add(ToolCall.function(calls.size(), newId(ids), call.name(), call.arguments()));
+                counts.extracted(call.format());
+            }
+        }
+        return text.isEmpty() ? null : text.toString();
     }
 
     private static List<CallRendering.Call> renderable(List<ToolCall> calls) {
@@ -142,7 +176,9 @@ public final class ResponseRepair {
     private static void repairJsonChoice(ObjectNode choice, RepairOptions options, Set<String> ids, RepairCounts counts) {
         ObjectNode message = (ObjectNode) choice.get("message");
         JsonNode callsNode = message.get("tool_calls");
-        if (callsNode == null || !callsNode.isArray() || callsNode.isEmpty()) {
+        if (callsNode == null || callsNode.isNull()) {
+            callsNode = MAPPER.createArrayNode();
+        } else if (!callsNode.isArray()) {
             return;
         }
         ArrayNode calls = (ArrayNode) callsNode;
@@ -196,8 +232,30 @@ public final class ResponseRepair {
             message.putNull("content");
             counts.add(Defect.DUPLICATED_CONTENT);
         }
+        if (extracts(options)) {
+            for (String field : new String[] {"reasoning_content", "content"}) {
+                JsonNode text = message.get(field);
+                if (text != null && text.isTextual()) {
+                    List<ToolCall> found = new ArrayList<>();
+                    String rest = extract(text.textValue(), options.tools(), found, ids, counts);
+                    for (ToolCall call : found) {
+                        ObjectNode added = calls.addObject();
+                        added.put("index", calls.size() - 1);
+                        added.put("id", call.id());
+                        added.put("type", "function");
+                        added.putObject("function").put("name", call.name()).put("arguments", call.arguments());
+                    }
+                    if (!found.isEmpty()) {
+                        message.put(field, rest);
+                    }
+                }
+            }
+            if (!calls.isEmpty() && message.get("tool_calls") != calls) {
+                message.set("tool_calls", calls);
+            }
+        }
         JsonNode finish = choice.get("finish_reason");
-        if (finish != null && finish.isTextual()) {
+        if (finish != null && finish.isTextual() && !calls.isEmpty()) {
             String fixed = FinishReasons.withCalls(finish.textValue(), options.tools());
             if (!fixed.equals(finish.textValue())) {
                 choice.put("finish_reason", fixed);

@@ -41,8 +41,12 @@ class BrokenCorpusTest {
         assertThat(BrokenCorpus.all()).allSatisfy(c -> assertThat(c.source()).containsPattern("#\\d+|\\.(cpp|py|go)"));
     }
 
+    static List<BrokenCase> brokenStreams() {
+        return streams().stream().filter(c -> !c.name().startsWith("negative-")).toList();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("streams")
+    @MethodSource("brokenStreams")
     void everyStreamCaseBreaksAStrictClientWithoutRepair(BrokenCase broken) {
         List<String> problems = new ArrayList<>(
                 StreamContract.violations(broken.upstream(), broken.usageChunkExpected()));

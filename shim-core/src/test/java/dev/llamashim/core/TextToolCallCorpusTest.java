@@ -57,8 +57,8 @@ class TextToolCallCorpusTest {
         List<TextPiece> content = fed(contentPieces, tools);
 
         JsonNode expect = spec.get("expect");
-        assertThat(text(reasoning)).isEqualTo(expect.get("reasoning_content").isNull() ? null : expect.get("reasoning_content").asText());
-        assertThat(text(content)).isEqualTo(expect.get("content").isNull() ? null : expect.get("content").asText());
+        assertThat(text(reasoning)).isEqualTo(expectedText(expect.get("reasoning_content")));
+        assertThat(text(content)).isEqualTo(expectedText(expect.get("content")));
         List<JsonNode> calls = new ArrayList<>();
         for (TextPiece piece : concat(reasoning, content)) {
             if (piece instanceof TextPiece.Call call) {
@@ -87,6 +87,11 @@ class TextToolCallCorpusTest {
             }
         }
         return merged;
+    }
+
+    /** The expected text as the extractor gives it: a field the client ends with as "" has no text. */
+    private static String expectedText(JsonNode expected) {
+        return expected.isNull() || expected.asText().isEmpty() ? null : expected.asText();
     }
 
     private static String text(List<TextPiece> pieces) {
