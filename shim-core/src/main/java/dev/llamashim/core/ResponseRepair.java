@@ -140,7 +140,7 @@ public final class ResponseRepair {
 
     /**
      * A {@code stream:false} completion as JSON with the repairs of {@link #repair} and those parsing
-     * makes (a missing or shared call {@code index} becomes the call's position, a missing or
+     * makes (a shared call {@code index} becomes the call's position, a missing or
      * repeated {@code id} a fresh {@code call_} id, a missing {@code type} {@code "function"},
      * object {@code arguments} their compact JSON text), every other field kept as it was. Returns
      * the very same array when nothing needed repair, or when the bytes are not a completion (they
@@ -196,11 +196,9 @@ public final class ResponseRepair {
                 return; // not a shape to repair
             }
             ObjectNode call = (ObjectNode) calls.get(i);
+            // OpenAI's own answers carry no index on a message's calls: only colliding ones are renumbered.
             JsonNode index = call.get("index");
-            if (index == null || index.isNull()) {
-                call.put("index", i);
-                counts.add(Defect.MISSING_INDEX);
-            } else if (shared && index.asInt() != i) {
+            if (shared && index != null && !index.isNull() && index.asInt() != i) {
                 call.put("index", i);
                 counts.add(Defect.REUSED_INDEX);
             }
