@@ -58,6 +58,25 @@ class StreamRepairerProperties {
         }
     }
 
+    @Property(tries = 200)
+    void synthesizedStreamWithToolsDeclaredAndExtractionOnAccumulatesToTheSameMessage(
+            @ForAll("responses") RoundTripProperties.JsonText json,
+            @ForAll("policies") ChunkingPolicy policy,
+            @ForAll boolean includeUsage,
+            @ForAll("cuts") List<Integer> cuts) {
+        ChatResponse response = ChatResponse.parse(json.bytes());
+        byte[] synthesized = new StreamSynthesizer(policy).toBytes(response, includeUsage);
+        RepairOptions options = new RepairOptions(includeUsage, DeclaredTools.fromRequest(
+                "{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]}".getBytes(StandardCharsets.UTF_8)),
+                TextToolCalls.EXTRACT);
+
+        byte[] repaired = repairInPieces(synthesized, options, cuts);
+
+        // Content that could be a rendering of the calls is held, and released unchanged.
+        assertThat(RoundTrip.accumulate(repaired)).isEqualTo(stopWithCallsMadeToolCalls(RoundTrip.accumulate(synthesized)));
+        assertThat(StreamContract.violations(repaired, includeUsage && response.usage() != null)).isEmpty();
+    }
+
     /** A choice that finished with {@code stop} but carries tool calls: the repairer makes it {@code tool_calls}. */
     private static boolean stopWithCalls(ChatResponse response) {
         return response.choices().stream()
@@ -126,8 +145,12 @@ class StreamRepairerProperties {
 
     /** Feeds {@code stream} cut at {@code cuts} (taken modulo its length). */
     static byte[] repairInPieces(byte[] stream, boolean includeUsage, List<Integer> cuts) {
+        return repairInPieces(stream, RepairOptions.of(includeUsage), cuts);
+    }
+
+    static byte[] repairInPieces(byte[] stream, RepairOptions options, List<Integer> cuts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamRepairer repairer = new StreamRepairer(includeUsage, out::writeBytes);
+        StreamRepairer repairer = new StreamRepairer(options, out::writeBytes);
         int[] at = cuts.stream().mapToInt(c -> c % (stream.length + 1)).sorted().toArray();
         int from = 0;
         for (int cut : at) {
