@@ -40,6 +40,20 @@ class StreamRepairerProperties {
     }
 
     @Property(tries = 200)
+    void brokenStreamWithItsToolsDeclaredIsRepairedToTheIntendedMessage(
+            @ForAll("brokenStreams") BrokenStream broken, @ForAll("cuts") List<Integer> cuts) {
+        RepairOptions options = new RepairOptions(broken.includeUsage(), DeclaredTools.fromRequest(
+                ("{\"tools\":[" + String.join(",", List.of("get_weather", "get_time", "search", "f").stream()
+                        .map(n -> "{\"type\":\"function\",\"function\":{\"name\":\"" + n + "\"}}").toList()) + "]}")
+                        .getBytes(StandardCharsets.UTF_8)),
+                TextToolCalls.EXTRACT);
+
+        byte[] repaired = repairInPieces(broken.bytes(), options, cuts);
+
+        StreamRepairerTest.assertRepaired(broken, repaired);
+    }
+
+    @Property(tries = 200)
     void synthesizedStreamIsGivenBackUnchanged(
             @ForAll("responses") RoundTripProperties.JsonText json,
             @ForAll("policies") ChunkingPolicy policy,
