@@ -140,10 +140,10 @@ public final class ResponseRepair {
 
     /**
      * A {@code stream:false} completion as JSON with the repairs of {@link #repair} and those parsing
-     * makes (a missing or repeated {@code id} becomes a fresh {@code call_} id, a missing
-     * {@code type} {@code "function"}, object {@code arguments} their compact JSON text; a call's
-     * {@code index}, which a JSON answer's clients do not read, is left as it is), every other
-     * field kept as it was. Returns
+     * makes (calls sharing an {@code index} get their positions, a missing or repeated {@code id}
+     * a fresh {@code call_} id, a missing {@code type} {@code "function"}, object {@code arguments}
+     * their compact JSON text; a missing {@code index} stays missing, as in OpenAI's own answers),
+     * every other field kept as it was. Returns
      * the very same array when nothing needed repair, or when the bytes are not a completion (they
      * are the server's to answer for).
      */
@@ -183,12 +183,26 @@ public final class ResponseRepair {
             return;
         }
         ArrayNode calls = (ArrayNode) callsNode;
+        Set<Integer> indices = new HashSet<>();
+        boolean shared = false;
+        for (JsonNode call : calls) {
+            JsonNode index = call.get("index");
+            if (index != null && index.canConvertToInt()) {
+                shared |= !indices.add(index.asInt());
+            }
+        }
         List<CallRendering.Call> rendered = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             if (!calls.get(i).isObject()) {
                 return; // not a shape to repair
             }
             ObjectNode call = (ObjectNode) calls.get(i);
+            // OpenAI's own answers carry no index on a message's calls: only colliding ones are renumbered.
+            JsonNode index = call.get("index");
+            if (shared && index != null && !index.isNull() && index.asInt() != i) {
+                call.put("index", i);
+                counts.add(Defect.REUSED_INDEX);
+            }
             JsonNode id = call.get("id");
             if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
                 call.put("id", newId(ids));
