@@ -48,9 +48,9 @@ final class ChoiceRepair {
     private final Function<ObjectNode, RepairedChunk> chunkOf;
     private final ToolCallRepair toolCalls;
     private final DuplicateContentHold duplicate;
-    /** The extractors of tool calls written as text, per field; null when extraction is off. */
-    private final TextToolCallExtractor reasoningExtractor;
-    private final TextToolCallExtractor contentExtractor;
+    /** The extraction of tool calls written as text, per field; null when extraction is off. */
+    private final FieldExtraction reasoningExtraction;
+    private final FieldExtraction contentExtraction;
     /** Calls found in text, sent when the choice finishes (after its text, as the contract orders). */
     private final List<TextPiece.Call> found = new ArrayList<>();
     private final Set<Defect> recorded = EnumSet.noneOf(Defect.class);
@@ -72,8 +72,8 @@ final class ChoiceRepair {
         this.toolCalls = new ToolCallRepair(streamIds, counts);
         this.duplicate = new DuplicateContentHold(!options.tools().isEmpty());
         boolean extract = options.textToolCalls() == TextToolCalls.EXTRACT && !options.tools().isEmpty();
-        this.reasoningExtractor = extract ? new TextToolCallExtractor(options.tools()) : null;
-        this.contentExtractor = extract ? new TextToolCallExtractor(options.tools()) : null;
+        this.reasoningExtraction = extract ? new FieldExtraction(options.tools()) : null;
+        this.contentExtraction = extract ? new FieldExtraction(options.tools()) : null;
     }
 
     /**
@@ -110,18 +110,21 @@ final class ChoiceRepair {
         TextStep reasoningText = text(delta, REASONING);
         TextStep contentText = text(delta, CONTENT);
         changed |= reasoningText.changed || contentText.changed;
-        if (reasoningText.text && reasoningExtractor != null) {
-            changed |= extract(delta, REASONING, reasoningExtractor);
+        if (reasoningText.text && reasoningExtraction != null) {
+            changed |= extract(delta, REASONING, reasoningExtraction);
         }
         if (contentText.text) {
             before.addAll(endReasoning()); // content begins: the reasoning field is over
             changed |= holdDuplicate(delta, before);
-            if (contentExtractor != null && delta.path(CONTENT).isTextual()) {
-                changed |= extract(delta, CONTENT, contentExtractor);
+            if (contentExtraction != null && delta.path(CONTENT).isTextual()) {
+                changed |= extract(delta, CONTENT, contentExtraction);
             }
         }
         ToolCallRepair.Step calls = toolCalls.repair(delta);
         changed |= calls.changed();
+        if (calls.calls()) {
+            changed |= endTextBeforeCalls(delta);
+        }
 
         settle(contentText.text || calls.calls() || finishing, calls.calls() || finishing, before);
         if (!first) {
@@ -178,9 +181,9 @@ final class ChoiceRepair {
      * stays in the delta (the delta is unchanged when that is exactly the text fed), calls found are
      * kept for the choice's end. Returns whether the delta changed.
      */
-    private boolean extract(ObjectNode delta, String field, TextToolCallExtractor extractor) {
+    private boolean extract(ObjectNode delta, String field, FieldExtraction extraction) {
         String fed = delta.get(field).textValue();
-        List<TextPiece> pieces = extractor.feed(fed);
+        List<TextPiece> pieces = extraction.feed(fed);
         if (pieces.size() == 1 && pieces.get(0) instanceof TextPiece.Text text && text.text().equals(fed)) {
             return false;
         }
@@ -206,25 +209,49 @@ final class ChoiceRepair {
         return text.toString();
     }
 
-    /** Text of {@code field} that goes out now, through the field's extractor when there is one. */
-    private void emitText(String field, String text, List<RepairedChunk> out) {
-        TextToolCallExtractor extractor = field.equals(CONTENT) ? contentExtractor : reasoningExtractor;
-        String released = extractor == null ? text : collect(extractor.feed(text));
+    /** Content that goes out now, through the content's extraction when there is one. */
+    private void emitContent(String text, List<RepairedChunk> out) {
+        String released = contentExtraction == null ? text : collect(contentExtraction.feed(text));
         if (!released.isEmpty()) {
-            out.add(made(NODES.objectNode().put(field, released)));
+            out.add(made(NODES.objectNode().put(CONTENT, released)));
         }
     }
 
     /** Ends the reasoning field's extraction: what it still holds goes out. */
     private List<RepairedChunk> endReasoning() {
         List<RepairedChunk> out = new ArrayList<>();
-        if (reasoningExtractor != null) {
-            String released = collect(reasoningExtractor.finish());
+        if (reasoningExtraction != null) {
+            String released = collect(reasoningExtraction.end());
             if (!released.isEmpty()) {
                 out.add(made(NODES.objectNode().put(REASONING, released)));
             }
         }
         return out;
+    }
+
+    /**
+     * Native calls begin in {@code delta}: the text fields are over (the contract orders text
+     * before calls), so what their extraction still holds goes out in this delta, ahead of its
+     * calls. Content held as a possible duplicate is not over: it is decided at the finish.
+     */
+    private boolean endTextBeforeCalls(ObjectNode delta) {
+        boolean changed = false;
+        if (reasoningExtraction != null) {
+            changed |= append(delta, REASONING, collect(reasoningExtraction.end()));
+        }
+        if (contentExtraction != null && !duplicate.holding()) {
+            changed |= append(delta, CONTENT, collect(contentExtraction.end()));
+        }
+        return changed;
+    }
+
+    private static boolean append(ObjectNode delta, String field, String text) {
+        if (text.isEmpty()) {
+            return false;
+        }
+        JsonNode present = delta.get(field);
+        delta.put(field, present != null && present.isTextual() ? present.textValue() + text : text);
+        return true;
     }
 
     /**
@@ -234,8 +261,8 @@ final class ChoiceRepair {
      */
     private List<RepairedChunk> endExtraction() {
         List<RepairedChunk> out = endReasoning();
-        if (contentExtractor != null) {
-            String released = collect(contentExtractor.finish());
+        if (contentExtraction != null) {
+            String released = collect(contentExtraction.end());
             if (!released.isEmpty()) {
                 out.add(made(NODES.objectNode().put(CONTENT, released)));
             }
@@ -262,7 +289,7 @@ final class ChoiceRepair {
         List<RepairedChunk> out = new ArrayList<>();
         String heldText = duplicate.takeText();
         if (!heldText.isEmpty()) {
-            emitText(CONTENT, heldText, out);
+            emitContent(heldText, out);
         }
         out.addAll(duplicate.takeQueued());
         return out;
@@ -372,6 +399,31 @@ final class ChoiceRepair {
     void record(Defect defect) {
         if (recorded.add(defect)) {
             counts.add(defect);
+        }
+    }
+
+    /** One text field's extraction, until the field ends; text after its end passes as it is. */
+    private static final class FieldExtraction {
+
+        private final TextToolCallExtractor extractor;
+        private boolean ended;
+
+        FieldExtraction(DeclaredTools tools) {
+            this.extractor = new TextToolCallExtractor(tools);
+        }
+
+        /** The pieces of the next (non-empty) text of the field. */
+        List<TextPiece> feed(String text) {
+            return ended ? List.of(new TextPiece.Text(text)) : extractor.feed(text);
+        }
+
+        /** Ends the field: what the extractor still holds. */
+        List<TextPiece> end() {
+            if (ended) {
+                return List.of();
+            }
+            ended = true;
+            return extractor.finish();
         }
     }
 

@@ -38,25 +38,9 @@ public record RepairReport(Map<Defect, Integer> defects, Map<ToolCallFormat, Int
         return defects.isEmpty() && extracted.isEmpty();
     }
 
-    /** How many calls were extracted from text, over all markups. */
-    public int extractedCalls() {
-        return extracted.values().stream().mapToInt(Integer::intValue).sum();
-    }
-
     /** How often {@code defect} was mended. */
     public int count(Defect defect) {
         return defects.getOrDefault(defect, 0);
-    }
-
-    /** Both reports' counts added up. */
-    public RepairReport plus(RepairReport other) {
-        EnumMap<Defect, Integer> defectSum = new EnumMap<>(Defect.class);
-        defectSum.putAll(defects);
-        other.defects.forEach((defect, count) -> defectSum.merge(defect, count, Integer::sum));
-        EnumMap<ToolCallFormat, Integer> extractedSum = new EnumMap<>(ToolCallFormat.class);
-        extractedSum.putAll(extracted);
-        other.extracted.forEach((format, count) -> extractedSum.merge(format, count, Integer::sum));
-        return new RepairReport(defectSum, extractedSum);
     }
 
     /** {@code MISSING_INDEX=2, FINISH_REASON=1, extracted hermes=1}, or {@code none}; for logs. */

@@ -140,9 +140,10 @@ public final class ResponseRepair {
 
     /**
      * A {@code stream:false} completion as JSON with the repairs of {@link #repair} and those parsing
-     * makes (a shared call {@code index} becomes the call's position, a missing or
-     * repeated {@code id} a fresh {@code call_} id, a missing {@code type} {@code "function"},
-     * object {@code arguments} their compact JSON text), every other field kept as it was. Returns
+     * makes (calls sharing an {@code index} get their positions, a missing or repeated {@code id}
+     * a fresh {@code call_} id, a missing {@code type} {@code "function"}, object {@code arguments}
+     * their compact JSON text; a missing {@code index} stays missing, as in OpenAI's own answers),
+     * every other field kept as it was. Returns
      * the very same array when nothing needed repair, or when the bytes are not a completion (they
      * are the server's to answer for).
      */
@@ -238,7 +239,6 @@ public final class ResponseRepair {
                     String rest = extract(text.textValue(), options.tools(), found, ids, counts);
                     for (ToolCall call : found) {
                         ObjectNode added = calls.addObject();
-                        added.put("index", calls.size() - 1);
                         added.put("id", call.id());
                         added.put("type", "function");
                         added.putObject("function").put("name", call.name()).put("arguments", call.arguments());

@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  * upstream sends them. It mends what real servers get wrong, and leaves the rest as it came:
  * <ul>
  *   <li>tool calls: a missing {@code index} becomes the call's order of first appearance in its
- *       choice (a delta with an {@code id} not seen before opens a new call; one with neither
- *       {@code id} nor {@code index} continues the last call); a missing or repeated {@code id}
+ *       choice (a delta with an {@code id} not seen before and a name opens a new call, even
+ *       under a used index; one with neither {@code id} nor {@code index} continues the last call,
+ *       unless it is not the first such entry of its delta or names a function after the last
+ *       call's arguments closed); a missing or repeated {@code id}
  *       becomes {@code call_} + 24 alphanumerics; {@code type:"function"}, {@code id} and
  *       {@code function.name} go in the call's first delta only (a name repeated verbatim later is
  *       dropped, so clients do not concatenate {@code get_weatherget_weather}); {@code arguments}
@@ -42,8 +44,18 @@ import java.util.function.Consumer;
  *       ends without text in that field (the old llama-server sends one before its text);
  *   <li>finish chunks carry an empty delta (a delta sent with the finish reason goes in a chunk of
  *       its own first) and are held until the upstream's end, so every choice's finish follows
- *       all deltas (what openai-java's accumulator needs); a choice the upstream never finished
- *       gets {@code tool_calls} (it had calls) or {@code stop};
+ *       all deltas (what openai-java's accumulator needs); a choice with tool calls that finished
+ *       with {@code stop} gets {@code tool_calls}, unless the request forced one function (OpenAI
+ *       answers {@code stop} then); a choice the upstream never finished gets {@code tool_calls}
+ *       (it had calls, no forced function) or {@code stop};
+ *   <li>with tools declared: content that is wholly a JSON rendering of exactly the choice's
+ *       calls ({@code {"name":…,"arguments":…}} or an array of them) is removed; content is held
+ *       only while it could still be one (bounded), and given back unchanged otherwise;
+ *   <li>with tools declared and {@link TextToolCalls#EXTRACT}: tool calls written as text in
+ *       {@code content} or {@code reasoning_content} ({@link TextToolCallExtractor}) become
+ *       {@code tool_calls} deltas sent when the choice finishes, after its text and its native
+ *       calls (fresh {@code call_} ids), and the finish reason follows the rule above; text
+ *       without markers is not held;
  *   <li>usage: an upstream usage chunk ({@code "choices":[]}) is passed on last when the client
  *       asked for {@code include_usage}; {@code usage} found on a choice chunk (the old
  *       llama-server puts it on the finish chunk) is moved into such a chunk. Without
@@ -56,7 +68,8 @@ import java.util.function.Consumer;
  * neither finish chunks nor {@code [DONE]}, so that no client can take the cut-off message for a
  * complete one. Fields the contract does not name are passed on where they came. A chunk that
  * needs no repair keeps its upstream JSON text byte for byte (framed as {@code data: …\n\n}), so
- * a stream that is already right comes out unchanged. See docs/NOTES.md for the choices made.
+ * a stream that is already right comes out unchanged. {@link #report()} says what was mended.
+ * See docs/NOTES.md for the choices made.
  *
  * <p>Each call of the sink receives exactly one complete event, so a caller can flush after each.
  * Not thread-safe: one repairer per stream.

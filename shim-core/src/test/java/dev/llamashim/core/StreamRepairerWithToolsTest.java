@@ -99,6 +99,34 @@ class StreamRepairerWithToolsTest {
     }
 
     @Test
+    void eachChoiceOfAChunkWithSeveralIsExtractedOnItsOwn() {
+        String block = "<tool_call>{\\\"name\\\": \\\"get_weather\\\", \\\"arguments\\\": {\\\"location\\\": \\\"Oslo\\\"}}</tool_call>";
+        String stream = twoChoices("{\"role\":\"assistant\"}", "{\"role\":\"assistant\"}")
+                + twoChoices("{\"content\":\"" + block.substring(0, 20) + "\"}", "{\"content\":\"Sunny\"}")
+                + twoChoices("{\"content\":\"" + block.substring(20) + "\"}", "{\"content\":\" in Oslo.\"}")
+                + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":["
+                + "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"},{\"index\":1,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+
+        byte[] repaired = repair(stream, EXTRACT);
+
+        ChatResponse response = RoundTrip.accumulate(repaired);
+        assertThat(response.choices().get(0).message().content()).isNull();
+        assertThat(response.choices().get(0).message().toolCalls()).extracting(ToolCall::name, ToolCall::arguments)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("get_weather", "{\"location\":\"Oslo\"}"));
+        assertThat(response.choices().get(0).finishReason()).isEqualTo("tool_calls");
+        assertThat(response.choices().get(1).message().content()).isEqualTo("Sunny in Oslo.");
+        assertThat(response.choices().get(1).message().toolCalls()).isEmpty();
+        assertThat(response.choices().get(1).finishReason()).isEqualTo("stop");
+        StreamContract.assertConforms(repaired, false);
+    }
+
+    private static String twoChoices(String delta0, String delta1) {
+        return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":["
+                + "{\"index\":0,\"delta\":" + delta0 + ",\"finish_reason\":null},"
+                + "{\"index\":1,\"delta\":" + delta1 + ",\"finish_reason\":null}]}\n\n";
+    }
+
+    @Test
     void extractionOffLeavesTheMarkupAsText() {
         RepairOptions off = new RepairOptions(false, TOOLS, TextToolCalls.OFF);
         BrokenCorpus.BrokenCase hermes = BrokenCorpus.load("hermes-content");
