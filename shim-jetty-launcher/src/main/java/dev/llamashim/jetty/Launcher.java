@@ -100,9 +100,10 @@ public final class Launcher {
             throw startFailure(config, e);
         }
         RunningLauncher running = new RunningLauncher(server, connector, config);
-        LOG.info("llamashim {} listening on {}, forwarding to {} (mode={}, simulate_when={}, streaming_chunk_size={}, "
-                        + "request_timeout={} s, verify_ssl={})",
+        LOG.info("llamashim {} listening on {}, forwarding to {} (mode={}, simulate_when={}, text_tool_calls={}, "
+                        + "normalize_non_stream={}, streaming_chunk_size={}, request_timeout={} s, verify_ssl={})",
                 Version.current(), running.uri(), config.targetUrl(), config.mode(), config.simulateWhen(),
+                ConfigKeys.TEXT_TOOL_CALLS.print(config.textToolCalls()), config.normalizeNonStream(),
                 config.streamingChunkSize(), ConfigKeys.REQUEST_TIMEOUT.print(config.requestTimeout()),
                 config.verifySsl());
         if (config.verifySsl().mode() == TlsVerification.Mode.TRUST_ALL && "https".equals(config.targetUrl().getScheme())) {

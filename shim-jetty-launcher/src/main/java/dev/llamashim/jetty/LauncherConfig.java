@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
 import dev.llamashim.servlet.ShimSettings;
@@ -21,6 +22,8 @@ import java.util.List;
  * @param logLevel {@code log_level}
  * @param mode {@code mode}
  * @param simulateWhen {@code simulate_when}
+ * @param textToolCalls {@code text_tool_calls}
+ * @param normalizeNonStream {@code normalize_non_stream}
  * @param chatPaths {@code chat_paths}
  * @param maxBodyBytes {@code max_body_bytes}
  * @param maxResponseBytes {@code max_response_bytes}
@@ -39,6 +42,8 @@ public record LauncherConfig(
         LogLevel logLevel,
         Mode mode,
         SimulateWhen simulateWhen,
+        TextToolCalls textToolCalls,
+        boolean normalizeNonStream,
         List<String> chatPaths,
         long maxBodyBytes,
         long maxResponseBytes,
@@ -58,6 +63,7 @@ public record LauncherConfig(
         ConfigKeys.LOG_LEVEL.check(logLevel);
         ConfigKeys.MODE.check(mode);
         ConfigKeys.SIMULATE_WHEN.check(simulateWhen);
+        ConfigKeys.TEXT_TOOL_CALLS.check(textToolCalls);
         chatPaths = List.copyOf(ConfigKeys.CHAT_PATHS.check(chatPaths));
         ConfigKeys.MAX_BODY_BYTES.check(maxBodyBytes);
         ConfigKeys.MAX_RESPONSE_BYTES.check(maxResponseBytes);
@@ -88,6 +94,8 @@ public record LauncherConfig(
                     .maxBodyBytes(maxBodyBytes)
                     .maxResponseBytes(maxResponseBytes)
                     .heartbeat(heartbeatSeconds)
+                    .textToolCalls(textToolCalls)
+                    .normalizeNonStream(normalizeNonStream)
                     .build();
         } catch (ShimConfigException e) {
             throw LauncherException.config(e.getMessage(), e);
@@ -105,6 +113,8 @@ public record LauncherConfig(
         private LogLevel logLevel = ConfigKeys.LOG_LEVEL.defaultValue();
         private Mode mode = ConfigKeys.MODE.defaultValue();
         private SimulateWhen simulateWhen = ConfigKeys.SIMULATE_WHEN.defaultValue();
+        private TextToolCalls textToolCalls = ConfigKeys.TEXT_TOOL_CALLS.defaultValue();
+        private boolean normalizeNonStream = ConfigKeys.NORMALIZE_NON_STREAM.defaultValue();
         private List<String> chatPaths = ConfigKeys.CHAT_PATHS.defaultValue();
         private long maxBodyBytes = ConfigKeys.MAX_BODY_BYTES.defaultValue();
         private long maxResponseBytes = ConfigKeys.MAX_RESPONSE_BYTES.defaultValue();
@@ -169,6 +179,18 @@ public record LauncherConfig(
             return this;
         }
 
+        /** {@code text_tool_calls}. */
+        public Builder textToolCalls(TextToolCalls textToolCalls) {
+            this.textToolCalls = textToolCalls;
+            return this;
+        }
+
+        /** {@code normalize_non_stream}. */
+        public Builder normalizeNonStream(boolean normalizeNonStream) {
+            this.normalizeNonStream = normalizeNonStream;
+            return this;
+        }
+
         /** {@code chat_paths}. */
         public Builder chatPaths(List<String> chatPaths) {
             this.chatPaths = chatPaths;
@@ -214,7 +236,7 @@ public record LauncherConfig(
         /** The configuration, checked. */
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
-                    logLevel, mode, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds,
+                    logLevel, mode, simulateWhen, textToolCalls, normalizeNonStream, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds,
                     maxThreads, maxUpstreamConnections, maxUpstreamQueue);
         }
     }

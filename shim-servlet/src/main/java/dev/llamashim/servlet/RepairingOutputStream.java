@@ -1,5 +1,6 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.RepairOptions;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamRepairer;
 import jakarta.servlet.AsyncContext;
@@ -40,11 +41,11 @@ final class RepairingOutputStream extends ServletOutputStream {
     private volatile boolean streamed;
 
     RepairingOutputStream(CapturingResponse downstreamResponse, CaptureOutputStream held, ShimExchange exchange,
-            boolean includeUsage) {
+            RepairOptions options) {
         this.downstreamResponse = downstreamResponse;
         this.held = held;
         this.exchange = exchange;
-        this.repairer = new StreamRepairer(includeUsage, events::writeBytes);
+        this.repairer = new StreamRepairer(options, events::writeBytes);
     }
 
     /** Whether the client's stream has started: the answer is being repaired (or was, until it ended). */

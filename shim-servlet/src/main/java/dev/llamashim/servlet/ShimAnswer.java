@@ -1,6 +1,8 @@
 package dev.llamashim.servlet;
 
 import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.RepairOptions;
+import dev.llamashim.core.ResponseRepair;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamSynthesizer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,12 +55,17 @@ record ShimAnswer(
             "content-encoding", "content-md5", "content-range", "accept-ranges", "etag", "last-modified",
             "cache-control", "x-accel-buffering", "expires", "pragma");
 
-    /** The answer for a downstream that is done: a stream, the answer as it came, or a 502. */
-    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, boolean includeUsage) {
+    /** Headers that describe the exact bytes of a body, and would lie about a repaired one. */
+    private static final Set<String> ABOUT_THE_EXACT_BYTES = Set.of(
+            "content-md5", "content-digest", "repr-digest", "digest", "etag", "content-range", "accept-ranges");
+
+    /**
+     * The answer for a downstream that is done: a stream of the answer (repaired, see
+     * {@link ResponseRepair#repair}), the answer as it came, or a 502.
+     */
+    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, RepairOptions options) {
         if (captured.overflowed()) {
-            return error(new OpenAiError(502,
-                    "the model server's answer is larger than max-response-bytes; raise the limit or lower max_tokens",
-                    "upstream_error", "upstream_response_too_large"));
+            return tooLarge();
         }
         if (captured.status() != 200 || !captured.isJsonOrUnlabelled()) {
             return forwarded(captured);
@@ -71,8 +78,44 @@ record ShimAnswer(
                     "the model server answered 200 but not with a chat completion: " + e.getMessage(),
                     "upstream_error", "invalid_upstream_response"));
         }
-        byte[] stream = synthesizer.toBytes(response, includeUsage);
+        byte[] stream = synthesizer.toBytes(ResponseRepair.repair(response, options).response(), options.includeUsage());
         return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true);
+    }
+
+    /**
+     * The answer to a {@code stream:false} request ({@code normalize-non-stream}): a {@code 200}
+     * JSON chat completion repaired as JSON ({@link ResponseRepair#repairJson}) with the
+     * downstream's status and headers; the answer as it came when it needed no repair, or is not
+     * a 200 JSON chat completion; a 502 when it was too large to hold.
+     */
+    static ShimAnswer normalized(CapturedResponse captured, RepairOptions options) {
+        if (captured.overflowed()) {
+            return tooLarge();
+        }
+        if (captured.status() != 200 || !captured.isJsonOrUnlabelled()) {
+            return forwarded(captured);
+        }
+        byte[] body = Arrays.copyOf(captured.body(), captured.length());
+        byte[] repaired = ResponseRepair.repairJson(body, options);
+        if (repaired == body) {
+            return forwarded(captured);
+        }
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Map.Entry<String, String> header : captured.headers()) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !ABOUT_THE_EXACT_BYTES.contains(name)) {
+                headers.add(header);
+            }
+        }
+        // The repaired JSON is written in UTF-8, whatever encoding the model server's was in.
+        String mime = captured.contentType() == null ? "application/json" : captured.contentType().split(";", 2)[0].trim();
+        return new ShimAnswer(200, headers, mime + "; charset=utf-8", repaired, repaired.length, false);
+    }
+
+    private static ShimAnswer tooLarge() {
+        return error(new OpenAiError(502,
+                "the model server's answer is larger than max-response-bytes; raise the limit or lower max_tokens",
+                "upstream_error", "upstream_response_too_large"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.RepairOptions;
 import dev.llamashim.core.StreamSynthesizer;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -88,7 +89,8 @@ final class ShimExchange implements AsyncListener {
     /** Hands the request down the chain; answers at once if the downstream stayed synchronous. */
     void run(FilterChain chain) throws IOException, ServletException {
         request.setAttribute(EXCHANGE_ATTRIBUTE, this);
-        boolean stream = switch (settings.mode()) {
+        // A stream:false request (normalize_non_stream) is answered with JSON in every mode.
+        boolean stream = plan.stream() && switch (settings.mode()) {
             case SYNTHESIZE -> false;
             case REPAIR -> true;
             case AUTO -> !refusals.refused(request.getRequestURI(), plan.model());
@@ -102,7 +104,7 @@ final class ShimExchange implements AsyncListener {
     /** Asks the downstream for its own stream ({@code stream}) or for one JSON answer. */
     private void attempt(FilterChain chain, boolean stream) throws IOException, ServletException {
         CapturingResponse held = new CapturingResponse(response, (int) settings.maxResponseBytes(), this::callBack);
-        repairing = stream ? held.repairWith(this, plan.includeUsage()) : null;
+        repairing = stream ? held.repairWith(this, plan.repairOptions(settings.textToolCalls())) : null;
         capture = held;
         shimmed = new ShimmedRequest(request, stream ? clientBody : plan.upstreamBody(), this, held);
         downstream(chain, shimmed, held);
@@ -358,7 +360,8 @@ final class ShimExchange implements AsyncListener {
         } else if (retried && RefusalRule.failedTheSameWay(refusal, captured)) {
             refusals.rememberNotARefusal(request.getRequestURI(), plan.model(), captured.status());
         }
-        return ShimAnswer.of(captured, synthesizer, plan.includeUsage());
+        RepairOptions options = plan.repairOptions(settings.textToolCalls());
+        return plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.normalized(captured, options);
     }
 
     private void cancelHeartbeat() {

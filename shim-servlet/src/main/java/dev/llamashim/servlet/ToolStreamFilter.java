@@ -39,8 +39,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *       {@code ASYNC} dispatches as well as {@code REQUEST}.
  * </ul>
  * A non-200 or non-JSON answer reaches the client as it came; a 200 JSON answer that is no chat
- * completion becomes a 502 error. Every other request passes through untouched and unbuffered
- * (chat POSTs are read to decide, then replayed byte for byte).
+ * completion becomes a 502 error. In every mode, tool calls of declared tools that the model wrote
+ * as text are turned into real ones ({@code text-tool-calls}, default {@code extract}). Every
+ * other request passes through untouched and unbuffered (chat POSTs are read to decide, then
+ * replayed byte for byte), except, with {@code normalize-non-stream}, a {@code stream:false}
+ * chat request with tools, whose 200 JSON answer gets the same repairs, as JSON.
  *
  * <p>No thread waits while the model generates: an async downstream (a proxy servlet) finishes
  * through {@code AsyncContext.complete()}, and the answer is written with non-blocking output.
@@ -129,13 +132,17 @@ public final class ToolStreamFilter implements Filter {
                     "invalid_request_error", "request_too_large"));
             return;
         }
-        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen());
+        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen(), settings.normalizeNonStream());
         if (plan == null) {
             chain.doFilter(new ReplayedBodyRequest(http, body), response);
             return;
         }
-        http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
-        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals, heartbeats).run(chain);
+        if (plan.stream()) {
+            http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
+        }
+        // A JSON answer to normalize never starts a stream, so it gets no heartbeats.
+        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals,
+                plan.stream() ? heartbeats : null).run(chain);
     }
 
     /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */
