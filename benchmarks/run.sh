@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every measurement in BENCHMARKS.md, one after the other, each logged with the time and the load
 # average before and after it. Build first (see BENCHMARKS.md); results go to benchmarks/target/results.
-# Usage: benchmarks/run.sh [jmh] [cpu] [load] [ratio] [waiting]   (no argument: all five)
+# Usage: benchmarks/run.sh [jmh] [cpu] [load] [ratio] [waiting] [wrk]   (no argument: all six)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=benchmarks/target/benchmarks.jar
@@ -9,7 +9,7 @@ LAUNCHER=shim-jetty-launcher/target/llamashim.jar
 OUT=benchmarks/target/results
 mkdir -p "$OUT"
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(jmh cpu load ratio waiting)
+[ ${#parts[@]} -eq 0 ] && parts=(jmh cpu load ratio waiting wrk)
 
 stamp() { echo "# $1: $(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
@@ -52,6 +52,9 @@ for part in "${parts[@]}"; do
       } | tee "$OUT/waiting.md"
       kill $launcher $upstream
       wait $sampler || true ;;
-    *) echo "unknown part $part (jmh, cpu, load, ratio, waiting)" >&2; exit 2 ;;
+    wrk) # an outside client: wrk against the fake, nginx and the launcher, each in its own process
+         # (needs wrk and nginx: apt-get install wrk nginx); see benchmarks/wrk/outside.sh
+      { stamp before; benchmarks/wrk/outside.sh; stamp after; } | tee "$OUT/wrk.md" ;;
+    *) echo "unknown part $part (jmh, cpu, load, ratio, waiting, wrk)" >&2; exit 2 ;;
   esac
 done
