@@ -49,6 +49,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     /** Request attribute (a {@link Long}) with the milliseconds from sending upstream to the upstream's answer ending. */
     static final String UPSTREAM_MILLIS_ATTRIBUTE = "dev.llamashim.jetty.upstreamMillis";
 
+    private static final String TARGET_URI_ATTRIBUTE = "dev.llamashim.jetty.targetUri";
     private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
     private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
@@ -116,13 +117,14 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
      * sees exactly what the client sent; only ever {@code target_url}, whatever host the request
      * line or {@code Host} header names. {@code null} when that is no URI: Jetty's server takes
      * characters in a query that its HTTP client cannot send ({@code |}, {@code ^}, {@code {}).
+     * The parsed URI goes to {@link #newProxyRequest} in a request attribute, so it is parsed once.
      */
     @Override
     protected String rewriteTarget(HttpServletRequest request) {
         String query = request.getQueryString();
         String target = targetBase + request.getRequestURI() + (query == null ? "" : "?" + query);
         try {
-            URI.create(target);
+            request.setAttribute(TARGET_URI_ATTRIBUTE, URI.create(target));
             return target;
         } catch (IllegalArgumentException e) {
             return null;
@@ -140,7 +142,10 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     protected Request newProxyRequest(HttpServletRequest request, String rewrittenTarget) {
         // An idle timeout covers both waits that matter: for the first byte of the answer (a
         // shimmed request's whole answer comes at once) and between the bytes of a stream.
-        Request proxyRequest = super.newProxyRequest(request, rewrittenTarget)
+        // As Jetty's own, but from the URI rewriteTarget parsed: HttpClient.newRequest(String) parses it again.
+        Request proxyRequest = getHttpClient().newRequest((URI) request.getAttribute(TARGET_URI_ATTRIBUTE))
+                .method(request.getMethod())
+                .attribute(CLIENT_REQUEST_ATTRIBUTE, request)
                 .idleTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
         request.setAttribute(HANG_UP_WATCH_ATTRIBUTE,
                 ClientHangUpWatch.of(request, () -> clientHungUp(request, proxyRequest)));
