@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.AbstractEndPoint;
+import org.eclipse.jetty.io.CyclicTimeouts;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.NanoTime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,24 +26,32 @@ import org.slf4j.LoggerFactory;
  * next request: they are left unread, for the connection, and the watch ends. Like nginx by default, a client that only half-closes (shuts
  * down its sending side and still waits) counts as gone.
  *
+ * <p>A watch {@link #start() started} begins watching only once its request has waited
+ * {@link HangUpWatchTimer#DELAY_NANOS} more (see {@link HangUpWatchTimer}); a hang-up before then
+ * is noticed as soon as it begins.
+ *
  * <p>The watch must end ({@link #stop()}) before the response completes: the connection then
  * registers its own read interest, and the socket has room for one. A client that is gone has its
  * connection closed here, so nothing more is written to it.
  */
-final class ClientHangUpWatch implements Callback {
+final class ClientHangUpWatch implements Callback, CyclicTimeouts.Expirable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientHangUpWatch.class);
     private static final Throwable STOPPED = new StoppedException();
 
     private final SocketChannelEndPoint endPoint;
     private final Runnable onHangUp;
+    private final HangUpWatchTimer timer;
     private State state = State.NEW;
     private boolean nothingSeenOnce;
+    /** When it is to begin watching; written before it is handed to the timer. */
+    private volatile long beginNanoTime = Long.MAX_VALUE;
 
-    private enum State { NEW, WATCHING, DONE }
+    private enum State { NEW, PENDING, WATCHING, DONE }
 
-    private ClientHangUpWatch(SocketChannelEndPoint endPoint, Runnable onHangUp) {
+    private ClientHangUpWatch(SocketChannelEndPoint endPoint, HangUpWatchTimer timer, Runnable onHangUp) {
         this.endPoint = endPoint;
+        this.timer = timer;
         this.onHangUp = onHangUp;
     }
 
@@ -50,19 +60,40 @@ final class ClientHangUpWatch implements Callback {
      * on a pool thread, if the client goes away while it watches. It never watches a connection
      * that is not a plain socket.
      */
-    static ClientHangUpWatch of(ServletRequest request, Runnable onHangUp) {
+    static ClientHangUpWatch of(ServletRequest request, HangUpWatchTimer timer, Runnable onHangUp) {
         EndPoint endPoint = ServletContextRequest.getServletContextRequest(request)
                 .getConnectionMetaData().getConnection().getEndPoint();
-        return new ClientHangUpWatch(endPoint instanceof SocketChannelEndPoint socket ? socket : null, onHangUp);
+        return new ClientHangUpWatch(endPoint instanceof SocketChannelEndPoint socket ? socket : null, timer, onHangUp);
     }
 
     /**
-     * Starts watching; call it once the request's body has been read to its end. Does nothing
-     * after {@link #stop()}, or when someone else already waits to read the connection.
+     * Starts the watch, which begins watching {@link HangUpWatchTimer#DELAY_NANOS} later; call it
+     * once the request's body has been read to its end. Does nothing after {@link #stop()}.
      */
-    synchronized void start() {
-        if (state != State.NEW || endPoint == null) {
-            state = State.DONE;
+    void start() {
+        synchronized (this) {
+            if (state != State.NEW || endPoint == null) {
+                state = State.DONE;
+                return;
+            }
+            state = State.PENDING;
+            beginNanoTime = NanoTime.now() + HangUpWatchTimer.DELAY_NANOS;
+        }
+        timer.startLater(this);
+    }
+
+    /** When the timer is to {@link #begin()} it. */
+    @Override
+    public long getExpireNanoTime() {
+        return beginNanoTime;
+    }
+
+    /**
+     * Begins watching, unless the watch was stopped meanwhile or someone else already waits to
+     * read the connection; called by the {@link HangUpWatchTimer}.
+     */
+    synchronized void begin() {
+        if (state != State.PENDING) {
             return;
         }
         state = State.WATCHING;
@@ -72,13 +103,19 @@ final class ClientHangUpWatch implements Callback {
     }
 
     /** Ends the watch, or prevents it, giving the socket's read interest back; safe to call more than once. */
-    synchronized void stop() {
-        State was = state;
-        state = State.DONE;
-        if (was == State.WATCHING) {
-            // Only this watch's interest can be registered while it watches: the connection reads
-            // again only after the response completes, and the response waits for this stop.
-            ((AbstractEndPoint) endPoint).getFillInterest().onFail(STOPPED);
+    void stop() {
+        State was;
+        synchronized (this) {
+            was = state;
+            state = State.DONE;
+            if (was == State.WATCHING) {
+                // Only this watch's interest can be registered while it watches: the connection reads
+                // again only after the response completes, and the response waits for this stop.
+                ((AbstractEndPoint) endPoint).getFillInterest().onFail(STOPPED);
+            }
+        }
+        if (was == State.PENDING) {
+            timer.cancel(this);
         }
     }
 

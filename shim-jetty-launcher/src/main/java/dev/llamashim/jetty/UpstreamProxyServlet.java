@@ -65,6 +65,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private final Duration requestTimeout;
     private final int maxConnections;
     private final int maxQueued;
+    private transient HangUpWatchTimer hangUpWatches;
 
     UpstreamProxyServlet(LauncherConfig config, SslContextFactory.Client tls) {
         this.targetBase = config.targetUrl().toString();
@@ -80,6 +81,15 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         // request_timeout bounds silence (see newProxyRequest), not the whole exchange: a long,
         // healthy token stream must not be cut off after a fixed total time.
         setTimeout(0);
+        hangUpWatches = new HangUpWatchTimer(getHttpClient().getScheduler());
+    }
+
+    @Override
+    public void destroy() {
+        if (hangUpWatches != null) {
+            hangUpWatches.destroy();
+        }
+        super.destroy();
     }
 
     /**
@@ -148,7 +158,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
                 .attribute(CLIENT_REQUEST_ATTRIBUTE, request)
                 .idleTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
         request.setAttribute(HANG_UP_WATCH_ATTRIBUTE,
-                ClientHangUpWatch.of(request, () -> clientHungUp(request, proxyRequest)));
+                ClientHangUpWatch.of(request, hangUpWatches, () -> clientHungUp(request, proxyRequest)));
         return proxyRequest;
     }
 

@@ -1,0 +1,50 @@
+package dev.llamashim.jetty;
+
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.io.CyclicTimeouts;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Starts the hang-up watches whose request still waits for the model server {@link #DELAY_NANOS}
+ * after its body was read, all on one timer. Watching a connection costs a round trip through
+ * Jetty's selector (a wake-up and a change of the socket's interest, then another once the answer
+ * comes); most requests a fast upstream answers never need it.
+ */
+final class HangUpWatchTimer extends CyclicTimeouts<ClientHangUpWatch> {
+
+    /**
+     * How long a request waits before its connection is watched: a client that hangs up within it
+     * is noticed when it ends, so well within a second (issue 8's bound) of the hang-up.
+     */
+    static final long DELAY_NANOS = 100_000_000L;
+
+    private final Set<ClientHangUpWatch> pending = ConcurrentHashMap.newKeySet();
+
+    HangUpWatchTimer(Scheduler scheduler) {
+        super(scheduler);
+    }
+
+    /** Starts {@code watch} once its {@link ClientHangUpWatch#getExpireNanoTime()} has come, unless it is {@link #cancel cancelled} first. */
+    void startLater(ClientHangUpWatch watch) {
+        pending.add(watch);
+        schedule(watch);
+    }
+
+    /** Forgets {@code watch}; safe to call for one never scheduled, or already started. */
+    void cancel(ClientHangUpWatch watch) {
+        pending.remove(watch);
+    }
+
+    @Override
+    protected Iterator<ClientHangUpWatch> iterator() {
+        return pending.iterator();
+    }
+
+    @Override
+    protected boolean onExpired(ClientHangUpWatch watch) {
+        watch.begin();
+        return true;
+    }
+}
