@@ -5,16 +5,17 @@
 # 127.0.0.1 and stops with it. Needs wrk and nginx (Debian: apt-get install wrk nginx); installs nothing.
 # Settings (environment): WRK_SECONDS per slice (5), WRK_ROUNDS slices per target and cell (3),
 # WRK_CELLS (all: "d0 d200-256 d200-1024 stream"), LAUNCHER_JAVA_OPTS (e.g. a JFR recording),
-# LAUNCHER_ARGS (more launcher flags, both launchers).
+# LAUNCHER_JAR (the launcher to measure; default this build's), LAUNCHER_ARGS (more launcher flags, both launchers), LAUNCHER_BEFORE (another build's llamashim.jar,
+# run as a third launcher: targets pass0 and shim0, measured in the same run for a before/after).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=benchmarks/target/benchmarks.jar
-LAUNCHER=shim-jetty-launcher/target/llamashim.jar
+LAUNCHER=${LAUNCHER_JAR:-shim-jetty-launcher/target/llamashim.jar}
 OUT=benchmarks/target/results
 SECONDS_PER_SLICE=${WRK_SECONDS:-5}
 ROUNDS=${WRK_ROUNDS:-3}
 CELLS=(${WRK_CELLS:-d0 d200-256 d200-1024 stream})
-UPSTREAM_PORT=18181 NGINX_PORT=18182 LAUNCHER_PORT=18183 REPAIR_PORT=18184
+UPSTREAM_PORT=18181 NGINX_PORT=18182 LAUNCHER_PORT=18183 REPAIR_PORT=18184 BEFORE_PORT=18185
 STREAM_EVENTS=30   # BenchUpstream.STREAM_EVENTS
 mkdir -p "$OUT"
 
@@ -81,7 +82,15 @@ java -Xmx1g -jar "$LAUNCHER" --proxy-port $REPAIR_PORT --mode repair \
     --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} >"$tmp/repair-launcher.log" 2>&1 &
 repair=$!; pids+=($repair)
 
-for port in $UPSTREAM_PORT $NGINX_PORT $LAUNCHER_PORT $REPAIR_PORT; do
+launcher0=""
+ports=($UPSTREAM_PORT $NGINX_PORT $LAUNCHER_PORT $REPAIR_PORT)
+if [ -n "${LAUNCHER_BEFORE:-}" ]; then
+  # shellcheck disable=SC2086
+  java -Xmx1g -jar "$LAUNCHER_BEFORE" --proxy-port $BEFORE_PORT \
+      --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} >"$tmp/before-launcher.log" 2>&1 &
+  launcher0=$!; pids+=($launcher0); ports+=($BEFORE_PORT)
+fi
+for port in "${ports[@]}"; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
 done
 
@@ -92,6 +101,7 @@ target_pids() {
     nginx) pgrep -P $nginx_master | tr '\n' ' ' ;;
     pass|shim) echo $launcher ;;
     repair) echo $repair ;;
+    pass0|shim0) echo $launcher0 ;;
   esac
 }
 ticks() { local t=0 pid; for pid in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $t; }
@@ -100,7 +110,7 @@ ticks() { local t=0 pid; for pid in "$@"; do t=$((t + $(awk '{print $14 + $15}' 
 run() {
   local target=$1 c=$2 delay=$3 body=$4 secs=$5 port
   case "$target" in
-    direct) port=$UPSTREAM_PORT ;; nginx) port=$NGINX_PORT ;; pass|shim) port=$LAUNCHER_PORT ;; repair) port=$REPAIR_PORT ;;
+    direct) port=$UPSTREAM_PORT ;; nginx) port=$NGINX_PORT ;; pass|shim) port=$LAUNCHER_PORT ;; repair) port=$REPAIR_PORT ;; pass0|shim0) port=$BEFORE_PORT ;;
   esac
   local procs before after result
   procs=$(target_pids "$target")
@@ -117,15 +127,35 @@ body_for() { # CELL TARGET
   case "$1:$2" in
     stream:repair) echo tools-stream.json ;;
     stream:*) echo plain-stream.json ;;
-    *:shim) echo tools-stream.json ;;
+    *:shim|*:shim0) echo tools-stream.json ;;
     *) echo tools-nonstream.json ;;
   esac
 }
 
-echo "# wrk: warming up (10 s per launcher target)" >&2
-for target in pass shim; do run $target 64 0 "$(body_for d0 $target)" 10 >/dev/null; done
-run pass 64 0 plain-stream.json 5 >/dev/null
-run repair 64 0 tools-stream.json 10 >/dev/null
+# Warm-up until the JIT is mostly done: the launchers take turns (every kind of request) until their
+# C1/C2 compiler threads spent under 5% of the process's CPU time in one turn, 20 turns at most.
+# On a loaded machine the compilers get little CPU: a launcher measured after a fixed 10 s was still
+# compiling minutes later, at up to half of its CPU time.
+compiler_ticks() { local t=0 task; for task in /proc/$1/task/*; do
+  case "$(cat "$task/comm")" in C1\ Compiler*|C2\ Compiler*) t=$((t + $(awk '{print $14 + $15}' "$task/stat"))) ;; esac; done; echo $t; }
+warm=($launcher $launcher0)
+case " ${CELLS[*]} " in *" stream "*) warm+=($repair) ;; esac
+for turn in $(seq 20); do
+  declare -A t0=() c0=()
+  for pid in "${warm[@]}"; do t0[$pid]=$(ticks $pid); c0[$pid]=$(compiler_ticks $pid); done
+  run pass 64 0 tools-nonstream.json 3 >/dev/null; run shim 64 0 tools-stream.json 3 >/dev/null
+  run pass 64 0 plain-stream.json 3 >/dev/null
+  case " ${warm[*]} " in *" $repair "*) run repair 64 0 tools-stream.json 3 >/dev/null ;; esac
+  if [ -n "$launcher0" ]; then run pass0 64 0 tools-nonstream.json 3 >/dev/null; run shim0 64 0 tools-stream.json 3 >/dev/null; fi
+  done_warming=1 report=""
+  for pid in "${warm[@]}"; do
+    c=$(( $(compiler_ticks $pid) - c0[$pid] )) t=$(( $(ticks $pid) - t0[$pid] ))
+    report="$report $c/$t"
+    [ $((c * 100)) -lt $((t * 5)) ] || done_warming=0
+  done
+  echo "# warm-up turn $turn: compiler/process ticks per launcher:$report" >&2
+  [ $done_warming -eq 1 ] && break
+done
 
 raw="$OUT/wrk-raw.txt"; : >"$raw"
 for cell in "${CELLS[@]}"; do
@@ -134,8 +164,10 @@ for cell in "${CELLS[@]}"; do
     d200-256) c=256 delay=200 targets=(direct nginx pass shim) ;;
     d200-1024) c=1024 delay=200 targets=(direct nginx pass shim) ;;
     stream) c=64 delay=0 targets=(direct nginx pass repair) ;;
+    ab) c=64 delay=0 targets=(nginx pass pass0 shim shim0) ;;
     *) echo "unknown cell $cell" >&2; exit 2 ;;
   esac
+  if [ -n "$launcher0" ] && [ "$cell" != ab ]; then targets+=(pass0); [ "$cell" = stream ] || targets+=(shim0); fi
   for round in $(seq "$ROUNDS"); do
     order=("${targets[@]}")
     # Alternate the order round by round, so no target always follows the same one.
@@ -165,6 +197,7 @@ awk -v events=$STREAM_EVENTS -v hz="$(getconf CLK_TCK)" '
       ratio = d[key] > 0 ? sprintf("%.2f of ideal", rps / (c[key] / (d[key] / 1000))) : \
               (target == "direct" || target == "nginx" ? "-" : sprintf("%.2f of nginx", rps / rate[cell " nginx"]))
       if (target == "shim") ratio = ratio sprintf(", %.2f of pass", rps / rate[cell " pass"])
+      if (target == "shim0") ratio = ratio sprintf(", %.2f of pass0", rps / rate[cell " pass0"])
       errs = f[key, "errors"] + f[key, "non2xx"]
       printf "| %s c=%d delay=%d | %s | %.0f | %s | %.1f | %.1f | %d | %.0f | %s | %s |%s |\n", cell, c[key], d[key], target, rps, ev,
         f[key, "p50_us"] / slices[key] / 1000, p99[key] / 1000, errs, cpu, cpuev, ratio, loads[key]
