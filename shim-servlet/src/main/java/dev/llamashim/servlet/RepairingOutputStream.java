@@ -36,6 +36,8 @@ final class RepairingOutputStream extends ServletOutputStream {
     private NonBlockingWriter queued;
     private ServletOutputStream direct;
     private WriteListener listener;
+    /** The error code of the event that ended the stream early, or {@code null}. */
+    private String endedWithError;
     /** Read without this object's lock: the response asks while holding its own. */
     private volatile boolean streamed;
 
@@ -76,6 +78,7 @@ final class RepairingOutputStream extends ServletOutputStream {
                     } catch (ShimException e) {
                         failure = e.getMessage();
                         state = State.ENDED;
+                        endedWithError = "invalid_upstream_stream";
                         events.writeBytes(errorEvent("the model server's stream could not be repaired: " + failure,
                                 "invalid_upstream_stream"));
                     }
@@ -157,6 +160,7 @@ final class RepairingOutputStream extends ServletOutputStream {
         byte[] tail;
         NonBlockingWriter writer;
         ServletOutputStream client;
+        String error;
         synchronized (this) {
             events.reset();
             if (state == State.REPAIRING) {
@@ -166,7 +170,10 @@ final class RepairingOutputStream extends ServletOutputStream {
             tail = events.toByteArray();
             writer = queued;
             client = direct;
+            error = endedWithError;
         }
+        // Issue 13's RepairReport goes here: RepairCounts from repairer.report().
+        exchange.repairEnded(RepairCounts.NONE, error);
         if (writer != null) {
             writer.close(tail, 0, tail.length);
             return;
@@ -190,7 +197,8 @@ final class RepairingOutputStream extends ServletOutputStream {
                 return;
             }
             state = State.ENDED;
-            event = errorEvent("the model server's stream broke off before its end", "upstream_stream_incomplete");
+            endedWithError = "upstream_stream_incomplete";
+            event = errorEvent("the model server's stream broke off before its end", endedWithError);
         }
         try {
             send(event);

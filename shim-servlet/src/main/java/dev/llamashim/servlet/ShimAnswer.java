@@ -25,6 +25,7 @@ import java.util.Set;
  * @param body the body; only the first {@code length} bytes count
  * @param length how many bytes of {@code body} to send
  * @param stream whether this is an event stream (sent without a {@code Content-Length})
+ * @param ownErrorCode the OpenAI error {@code code} when this is an error of llamashim's own, else {@code null}
  */
 record ShimAnswer(
         int status,
@@ -32,7 +33,8 @@ record ShimAnswer(
         String contentType,
         byte[] body,
         int length,
-        boolean stream) {
+        boolean stream,
+        String ownErrorCode) {
 
     static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
@@ -72,7 +74,7 @@ record ShimAnswer(
                     "upstream_error", "invalid_upstream_response"));
         }
         byte[] stream = synthesizer.toBytes(response, includeUsage);
-        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true);
+        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true, null);
     }
 
     /**
@@ -103,13 +105,13 @@ record ShimAnswer(
         if (contentType != null && captured.charset() != null && !contentType.toLowerCase(Locale.ROOT).contains("charset=")) {
             contentType = contentType + "; charset=" + captured.charset();
         }
-        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false);
+        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false, null);
     }
 
     /** An error of llamashim's own. */
     static ShimAnswer error(OpenAiError error) {
         byte[] body = error.toJson();
-        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false);
+        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false, error.code());
     }
 
     /**

@@ -48,6 +48,7 @@ final class ShimExchange implements AsyncListener {
     private final ShimSettings settings;
     private final RefusalMemory refusals;
     private final ScheduledExecutorService heartbeats;
+    private final RequestRecorder recorder;
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile AsyncContext async;
     private volatile DownstreamAsyncContext downstreamContext;
@@ -69,10 +70,11 @@ final class ShimExchange implements AsyncListener {
      * @param plan what the request asks for, with its {@code stream:false} body
      * @param clientBody the request body as the client sent it (for the model server's own stream)
      * @param refusals model servers that refused to stream ({@code auto}), or {@code null}
+     * @param recorder ends the request's record once the client's answer is decided
      */
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
             ShimPlan plan, byte[] clientBody, ShimSettings settings, RefusalMemory refusals,
-            ScheduledExecutorService heartbeats) {
+            ScheduledExecutorService heartbeats, RequestRecorder recorder) {
         this.request = request;
         this.response = response;
         this.synthesizer = synthesizer;
@@ -81,6 +83,7 @@ final class ShimExchange implements AsyncListener {
         this.settings = settings;
         this.refusals = refusals;
         this.heartbeats = heartbeats;
+        this.recorder = recorder;
     }
 
     /** Hands the request down the chain; answers at once if the downstream stayed synchronous. */
@@ -342,12 +345,30 @@ final class ShimExchange implements AsyncListener {
         ResponseSender.send(async, response, answer);
     }
 
-    /** The client's answer to what the downstream held; a successful retry is remembered. */
+    /** The client's answer to what the downstream held, recorded; a successful retry is remembered. */
     private ShimAnswer answer(CapturedResponse captured) {
         if (retried && captured.status() == 200) {
             refusals.remember(request.getRequestURI(), plan.model());
         }
-        return ShimAnswer.of(captured, synthesizer, plan.includeUsage());
+        ShimAnswer answer = ShimAnswer.of(captured, synthesizer, plan.includeUsage());
+        ShimOutcome outcome;
+        if (answer.ownErrorCode() != null) {
+            outcome = ShimOutcome.ERROR;
+        } else if (answer.stream()) {
+            outcome = retried ? ShimOutcome.RETRIED_SYNTHESIZED : ShimOutcome.SYNTHESIZED;
+        } else {
+            outcome = ShimOutcome.FORWARDED;
+        }
+        recorder.end(outcome, answer.ownErrorCode(), RepairCounts.NONE, clientGone);
+        return answer;
+    }
+
+    /**
+     * The repaired stream is ending (its last events are about to go out): what was mended is
+     * recorded, or the error code of the event that ended it.
+     */
+    void repairEnded(RepairCounts repairs, String errorCode) {
+        recorder.end(errorCode == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, errorCode, repairs, clientGone);
     }
 
     private void cancelHeartbeat() {
@@ -406,6 +427,7 @@ final class ShimExchange implements AsyncListener {
             ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
                     "the model server did not answer before the request's async timeout",
                     "upstream_timeout", "upstream_timeout"));
+            recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, clientGone);
             synchronized (this) {
                 if (stream != null) {
                     byte[] events = timeout.asEvents();
@@ -427,6 +449,8 @@ final class ShimExchange implements AsyncListener {
                         + " both REQUEST and ASYNC dispatches");
             }
         }
+        // A request that ended without an answer decided (the client went away first, or the above).
+        recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, clientGone);
     }
 
     @Override

@@ -53,10 +53,24 @@ public final class ToolStreamFilter implements Filter {
     /** Request attribute set to {@code Boolean.TRUE} on shimmed requests, for access logs. */
     public static final String SHIMMED_ATTRIBUTE = "dev.llamashim.shimmed";
 
+    /** Request attribute set to the request's {@link ShimRecord} once the filter is done with it. */
+    public static final String RECORD_ATTRIBUTE = "dev.llamashim.record";
+
+    /**
+     * Request attribute a downstream sets to the OpenAI error {@code code} of an error it answers
+     * itself rather than the model server (a proxy's {@code upstream_timeout}), so that the
+     * request's {@link ShimRecord} tells it from the model server's own errors.
+     */
+    public static final String OWN_ERROR_ATTRIBUTE = "dev.llamashim.ownError";
+
+    /** Request attribute a downstream sets to {@code Boolean.TRUE} when it saw the client go away. */
+    public static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.clientGone";
+
     private ShimSettings settings;
     private StreamSynthesizer synthesizer;
     private ScheduledExecutorService heartbeats;
     private RefusalMemory refusals;
+    private ShimListener listener = ShimListener.NONE;
 
     /** For {@code web.xml} and other declarative use: settings come from init-params. */
     public ToolStreamFilter() {}
@@ -64,6 +78,12 @@ public final class ToolStreamFilter implements Filter {
     /** For programmatic use ({@code FilterHolder}, {@code FilterRegistrationBean}). */
     public ToolStreamFilter(ShimSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** As {@link #ToolStreamFilter(ShimSettings)}, telling {@code listener} what it does with each request. */
+    public ToolStreamFilter(ShimSettings settings, ShimListener listener) {
+        this(settings);
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -116,26 +136,51 @@ public final class ToolStreamFilter implements Filter {
         }
         if (!(request instanceof HttpServletRequest http)
                 || !(response instanceof HttpServletResponse httpResponse)
-                || request.getDispatcherType() != DispatcherType.REQUEST
-                || !"POST".equals(http.getMethod())
-                || !settings.isChatPath(http.getRequestURI())) {
+                || request.getDispatcherType() != DispatcherType.REQUEST) {
             chain.doFilter(request, response);
+            return;
+        }
+        boolean chatPath = settings.isChatPath(http.getRequestURI());
+        RequestRecorder recorder = RequestRecorder.start(http, listener, chatPath ? PathClass.CHAT : PathClass.OTHER);
+        if (!"POST".equals(http.getMethod()) || !chatPath) {
+            passThrough(chain, http, response, recorder);
             return;
         }
         byte[] body = readBody(http);
         if (body == null) {
-            reject(http, httpResponse, new OpenAiError(413,
+            OpenAiError tooLarge = new OpenAiError(413,
                     "the request body is larger than max-body-bytes (" + settings.maxBodyBytes() + " bytes)",
-                    "invalid_request_error", "request_too_large"));
+                    "invalid_request_error", "request_too_large");
+            recorder.end(ShimOutcome.ERROR, tooLarge.code(), RepairCounts.NONE, false);
+            reject(http, httpResponse, tooLarge);
             return;
         }
         ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen());
         if (plan == null) {
-            chain.doFilter(new ReplayedBodyRequest(http, body), response);
+            passThrough(chain, new ReplayedBodyRequest(http, body), response, recorder);
             return;
         }
         http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
-        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals, heartbeats).run(chain);
+        try {
+            new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals, heartbeats, recorder).run(chain);
+        } catch (IOException | ServletException | RuntimeException e) {
+            recorder.end(ShimOutcome.ERROR, "downstream_failure", RepairCounts.NONE, false);
+            throw e;
+        }
+    }
+
+    /** Hands a request the filter does not shim to the downstream; its record ends when the response does. */
+    private static void passThrough(FilterChain chain, HttpServletRequest request, ServletResponse response,
+            RequestRecorder recorder) throws IOException, ServletException {
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(recorder);
+            } else {
+                recorder.end(ShimOutcome.PASSED_THROUGH, null, RepairCounts.NONE, false);
+            }
+        }
     }
 
     /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */
