@@ -9,6 +9,7 @@ final class Usage {
         StringBuilder text = new StringBuilder();
         text.append("""
                 Usage: java -jar llamashim.jar [--config PATH] [--KEY VALUE ...] [--check-config | --help | --version]
+                       java -jar llamashim.jar probe [--model NAME] [--json] [--config PATH] [--KEY VALUE ...]
 
                 llamashim forwards every request to an OpenAI-compatible model server (llama-server) and
                 answers stream:true chat requests with tools as a proper stream, asking the server for
@@ -18,6 +19,10 @@ final class Usage {
                   --check-config   print the effective configuration, with each value's source, and exit
                   --help, -h       print this text and exit
                   --version, -V    print the version and exit
+
+                probe asks the model server at target_url a few small requests (tools with and without
+                stream, usage) and prints what it does wrong and which mode serves it; --json for scripts.
+                Each request waits at most request_timeout. Exit 0 when some mode works, 1 when none does.
 
                 Settings. Each is a config.yaml key, overridden by its LLAMASHIM_<KEY> environment
                 variable, overridden by its flag (both --key VALUE and --key=VALUE work):
