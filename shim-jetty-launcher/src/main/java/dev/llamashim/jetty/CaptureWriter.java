@@ -16,7 +16,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -72,11 +74,13 @@ final class CaptureWriter {
         };
     }
 
-    /** Writes one request's capture, then deletes the oldest ones past the bounds. */
+    /**
+     * Deletes the oldest captures until this one fits the bounds, then writes it ({@code meta.json}
+     * last, so a capture with a meta file is complete).
+     */
     synchronized void write(RequestCapture capture, String method, String path, int status, ShimRecord record, Instant at)
             throws IOException {
         Path target = dir.resolve(PREFIX + NAME_TIME.format(at) + "-" + (++written));
-        Files.createDirectories(target);
         ObjectNode meta = JSON.createObjectNode();
         meta.put("time", at.toString());
         meta.put("method", method);
@@ -91,21 +95,26 @@ final class CaptureWriter {
             meta.put("client_gone", record.clientGone());
         }
         ArrayNode upstream = meta.putArray("upstream");
-        int attempt = 0;
+        Map<String, byte[]> files = new LinkedHashMap<>();
         for (RequestCapture.Upstream answer : capture.upstream()) {
-            String file = "upstream-" + (++attempt) + ".body";
-            Files.write(target.resolve(file), answer.body().bytes());
+            String file = "upstream-" + (upstream.size() + 1) + ".body";
+            files.put(file, answer.body().bytes());
             upstream.addObject().put("file", file).put("status", answer.status()).put("content_type", answer.contentType())
                     .put("bytes", answer.body().seen()).put("cut", answer.body().cut());
         }
         RequestCapture.Part client = capture.client();
-        Files.write(target.resolve("client.body"), client.bytes());
+        files.put("client.body", client.bytes());
         meta.putObject("client").put("file", "client.body").put("bytes", client.seen()).put("cut", client.cut());
-        Files.write(target.resolve("meta.json"), JSON.writeValueAsBytes(meta));
-        dropOldest();
+        files.put("meta.json", JSON.writeValueAsBytes(meta));
+        makeRoom(files.values().stream().mapToLong(bytes -> bytes.length).sum());
+        Files.createDirectories(target);
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            Files.write(target.resolve(file.getKey()), file.getValue());
+        }
     }
 
-    private void dropOldest() throws IOException {
+    /** Deletes the oldest captures until one more, of {@code bytes}, fits both bounds. */
+    private void makeRoom(long bytes) throws IOException {
         List<Path> captures;
         try (Stream<Path> entries = Files.list(dir)) {
             captures = new ArrayList<>(entries.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p))
@@ -119,7 +128,7 @@ final class CaptureWriter {
             sizes.add(size);
             total += size;
         }
-        while (!captures.isEmpty() && (captures.size() > maxRequests || total > maxBytes)) {
+        while (!captures.isEmpty() && (captures.size() + 1 > maxRequests || total + bytes > maxBytes)) {
             delete(captures.remove(0));
             total -= sizes.remove(0);
         }
