@@ -50,7 +50,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * model server (500s, answers cut off mid-body, silence past {@code request_timeout}). Each answer
  * is checked against what that kind must get. Every 10 s it prints the answers in the interval,
  * the unexpected ones, the launcher's threads, all threads, and the heap after a full GC: flat
- * lines and no unexpected answer pass. Usage:
+ * lines and no unexpected answer pass. At the end, per kind, the answers and the requests the
+ * fake model server received (more requests than answers: the launcher asked again). Usage:
  * {@code java -cp benchmarks.jar dev.llamashim.bench.Soak [--minutes 5] [--concurrency 256] [--mode synthesize]
  * [--kinds shimmed,cut_off]} ({@code --kinds} keeps only those kinds, at their weights).
  */
@@ -64,7 +65,10 @@ public final class Soak {
         PLAIN(20),
         /** stream:true without tools: the upstream's own event stream passes through. */
         NATIVE(15),
-        /** A shimmed request the upstream answers 500. */
+        /**
+         * A shimmed request the upstream answers 500 with llama-server b5478's refusal to stream,
+         * whatever it asks: in mode auto a refusal-like error that stream:false gets too.
+         */
         UPSTREAM_500(5),
         /** A shimmed request whose answer the upstream cuts off mid-body. */
         CUT_OFF(5),
@@ -84,6 +88,8 @@ public final class Soak {
     private static final Fixture NATIVE_STREAM = Fixture.load("new", "content-native-stream-no-usage");
     private static final Fixture REFUSAL = Fixture.load("old", "tool-call-stream-refused");
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** Requests the fake model server received, by kind: more than the answers means the launcher asked again. */
+    private static final AtomicLongArray UPSTREAM_REQUESTS = new AtomicLongArray(Kind.values().length);
 
     private final AtomicLongArray answered = new AtomicLongArray(Kind.values().length);
     private final AtomicLongArray unexpected = new AtomicLongArray(Kind.values().length);
@@ -153,10 +159,11 @@ public final class Soak {
             }
             report((System.nanoTime() - start) / 1_000_000_000L, (System.nanoTime() - nextReport) / 1e9);
             System.out.println();
-            System.out.println("| kind | answers | unexpected |");
-            System.out.println("|---|---:|---:|");
+            System.out.println("| kind | answers | unexpected | model server requests |");
+            System.out.println("|---|---:|---:|---:|");
             for (Kind kind : Kind.values()) {
-                System.out.printf(Locale.ROOT, "| %s | %,d | %d |%n", kind, answered.get(kind.ordinal()), unexpected.get(kind.ordinal()));
+                System.out.printf(Locale.ROOT, "| %s | %,d | %d | %,d |%n", kind, answered.get(kind.ordinal()),
+                        unexpected.get(kind.ordinal()), UPSTREAM_REQUESTS.get(kind.ordinal()));
             }
             client.stop();
             launcher.close();
@@ -274,6 +281,7 @@ public final class Soak {
                 @Override
                 public boolean handle(Request request, Response response, Callback callback) {
                     Kind kind = Kind.valueOf(request.getHeaders().get("x-soak"));
+                    UPSTREAM_REQUESTS.incrementAndGet(kind.ordinal());
                     Content.Source.consumeAll(request, Callback.from(() -> answer(kind, request, response, callback), callback::failed));
                     return true;
                 }

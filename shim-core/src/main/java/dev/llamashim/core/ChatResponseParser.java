@@ -150,14 +150,21 @@ final class ChatResponseParser {
         expect(value, JsonToken.START_ARRAY, path);
         List<ToolCall> calls = new ArrayList<>();
         Set<Integer> indices = new HashSet<>();
+        boolean shared = false;
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            String callPath = path + "[" + calls.size() + "]";
-            ToolCall call = toolCall(calls.size(), callPath);
-            if (!indices.add(call.index())) {
-                // Clients join argument pieces by index: two calls with one index would merge into one.
-                throw new ShimException(callPath + ": index " + call.index() + " is used twice");
-            }
+            ToolCall call = toolCall(calls.size(), path + "[" + calls.size() + "]");
+            shared |= !indices.add(call.index());
             calls.add(call);
+        }
+        if (shared) {
+            // Clients join argument pieces by index: calls sharing one (Ollama numbers every call 0)
+            // would merge into one, so each call gets its position instead.
+            List<ToolCall> numbered = new ArrayList<>(calls.size());
+            for (int i = 0; i < calls.size(); i++) {
+                ToolCall c = calls.get(i);
+                numbered.add(new ToolCall(i, c.id(), c.type(), c.name(), c.arguments(), c.extras(), c.functionExtras()));
+            }
+            return numbered;
         }
         return calls;
     }

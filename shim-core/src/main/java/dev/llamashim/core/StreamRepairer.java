@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  * upstream sends them. It mends what real servers get wrong, and leaves the rest as it came:
  * <ul>
  *   <li>tool calls: a missing {@code index} becomes the call's order of first appearance in its
- *       choice (a delta with an {@code id} not seen before opens a new call; one with neither
- *       {@code id} nor {@code index} continues the last call); a missing or repeated {@code id}
+ *       choice (a delta with an {@code id} not seen before and a name opens a new call, even
+ *       under a used index; one with neither {@code id} nor {@code index} continues the last call,
+ *       unless it is not the first such entry of its delta or names a function after the last
+ *       call's arguments closed); a missing or repeated {@code id}
  *       becomes {@code call_} + 24 alphanumerics; {@code type:"function"}, {@code id} and
  *       {@code function.name} go in the call's first delta only (a name repeated verbatim later is
  *       dropped, so clients do not concatenate {@code get_weatherget_weather}); {@code arguments}
@@ -42,8 +44,18 @@ import java.util.function.Consumer;
  *       ends without text in that field (the old llama-server sends one before its text);
  *   <li>finish chunks carry an empty delta (a delta sent with the finish reason goes in a chunk of
  *       its own first) and are held until the upstream's end, so every choice's finish follows
- *       all deltas (what openai-java's accumulator needs); a choice the upstream never finished
- *       gets {@code tool_calls} (it had calls) or {@code stop};
+ *       all deltas (what openai-java's accumulator needs); a choice with tool calls that finished
+ *       with {@code stop} gets {@code tool_calls}, unless the request forced one function (OpenAI
+ *       answers {@code stop} then); a choice the upstream never finished gets {@code tool_calls}
+ *       (it had calls, no forced function) or {@code stop};
+ *   <li>with tools declared: content that is wholly a JSON rendering of exactly the choice's
+ *       calls ({@code {"name":…,"arguments":…}} or an array of them) is removed; content is held
+ *       only while it could still be one (bounded), and given back unchanged otherwise;
+ *   <li>with tools declared and {@link TextToolCalls#EXTRACT}: tool calls written as text in
+ *       {@code content} or {@code reasoning_content} ({@link TextToolCallExtractor}) become
+ *       {@code tool_calls} deltas sent when the choice finishes, after its text and its native
+ *       calls (fresh {@code call_} ids), and the finish reason follows the rule above; text
+ *       without markers is not held;
  *   <li>usage: an upstream usage chunk ({@code "choices":[]}) is passed on last when the client
  *       asked for {@code include_usage}; {@code usage} found on a choice chunk (the old
  *       llama-server puts it on the finish chunk) is moved into such a chunk. Without
@@ -56,7 +68,8 @@ import java.util.function.Consumer;
  * neither finish chunks nor {@code [DONE]}, so that no client can take the cut-off message for a
  * complete one. Fields the contract does not name are passed on where they came. A chunk that
  * needs no repair keeps its upstream JSON text byte for byte (framed as {@code data: …\n\n}), so
- * a stream that is already right comes out unchanged. See docs/NOTES.md for the choices made.
+ * a stream that is already right comes out unchanged. {@link #report()} says what was mended.
+ * See docs/NOTES.md for the choices made.
  *
  * <p>Each call of the sink receives exactly one complete event, so a caller can flush after each.
  * Not thread-safe: one repairer per stream.
@@ -69,31 +82,28 @@ public final class StreamRepairer {
             .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String[] ENVELOPE = {"id", "object", "created", "model", "system_fingerprint"};
-    private static final Set<String> ENVELOPE_FIELDS = Set.of(ENVELOPE);
+    static final Set<String> ENVELOPE_FIELDS = Set.of(ENVELOPE);
     private static final Set<String> ENTRY_FIELDS = Set.of("index", "delta", "finish_reason", "logprobs");
     private static final byte[] DONE = SseChunk.DONE.toBytes();
-    private static final String REASONING = "reasoning_content";
-    private static final String CONTENT = "content";
 
     private final RepairOptions options;
     private final boolean includeUsage;
     private final Consumer<byte[]> sink;
     private final SseParser parser;
+    private final RepairCounts counts = new RepairCounts();
 
     /** The first chunk's envelope ({@code id}, {@code object}, …) in its order; null before it. */
     private ObjectNode envelope;
-    private final Map<Integer, ChoiceState> choices = new LinkedHashMap<>();
+    private final Map<Integer, ChoiceRepair> choices = new LinkedHashMap<>();
     /** Tool-call ids sent so far, over all choices: an id is never sent for two calls. */
     private final Set<String> callIds = new HashSet<>();
     /** The upstream's usage chunk, held to go last; with include_usage only. */
-    private Out usageChunk;
+    private RepairedChunk usageChunk;
     /** {@code usage} found on a choice chunk. */
     private JsonNode strayUsage;
     /** Top-level fields of dropped chunks, for the last chunk. */
     private final Map<String, JsonNode> orphanFields = new LinkedHashMap<>();
     private int eventNumber;
-    /** Set while one upstream chunk is repaired: whether its original text can no longer be sent. */
-    private boolean dirty;
     private boolean ended;
     private boolean finished;
 
@@ -120,8 +130,13 @@ public final class StreamRepairer {
 
     /** Repairs a whole stream at once and returns the repaired bytes. */
     public static byte[] repair(byte[] stream, boolean includeUsage) {
+        return repair(stream, RepairOptions.of(includeUsage));
+    }
+
+    /** Repairs a whole stream of a request described by {@code options} and returns the repaired bytes. */
+    public static byte[] repair(byte[] stream, RepairOptions options) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(stream.length + 256);
-        StreamRepairer repairer = new StreamRepairer(includeUsage, out::writeBytes);
+        StreamRepairer repairer = new StreamRepairer(options, out::writeBytes);
         repairer.feed(stream, 0, stream.length);
         repairer.finish();
         return out.toByteArray();
@@ -130,6 +145,11 @@ public final class StreamRepairer {
     /** Whether the client asked for a usage chunk. */
     public boolean includeUsage() {
         return includeUsage;
+    }
+
+    /** What the repair has changed so far (all of it once {@link #finish()} has returned). */
+    public RepairReport report() {
+        return counts.report();
     }
 
     /**
@@ -157,6 +177,9 @@ public final class StreamRepairer {
         }
         finished = true;
         parser.finish();
+        if (!ended) {
+            counts.addOnce(Defect.MISSING_DONE);
+        }
         end();
     }
 
@@ -188,28 +211,29 @@ public final class StreamRepairer {
             throw new ShimException("event stream: event " + eventNumber + " is not a JSON object");
         }
         ObjectNode chunk = (ObjectNode) parsed;
-        dirty = payload.indexOf('\n') >= 0 || payload.indexOf('\r') >= 0;
+        boolean dirty = payload.indexOf('\n') >= 0 || payload.indexOf('\r') >= 0;
         if (chunk.hasNonNull("error")) {
-            // What was held back goes first (it carries no text); finish chunks, usage and [DONE]
-            // do not follow: they would tell a lenient client that the cut-off message is complete.
-            List<Out> held = new ArrayList<>();
-            for (ChoiceState state : choices.values()) {
-                releaseHeld(state, held);
+            // What was held back goes first; finish chunks, usage and [DONE] do not follow: they
+            // would tell a lenient client that the cut-off message is complete.
+            List<RepairedChunk> held = new ArrayList<>();
+            for (ChoiceRepair choice : choices.values()) {
+                held.addAll(choice.releaseAll());
             }
             held.forEach(this::write);
-            write(new Out(chunk, payload, dirty));
+            write(new RepairedChunk(chunk, payload, dirty));
             ended = true;
             return;
         }
-        fixEnvelope(chunk);
+        dirty |= fixEnvelope(chunk);
         JsonNode choiceArray = chunk.get("choices");
         if (choiceArray == null || choiceArray.isNull() || (choiceArray.isArray() && choiceArray.isEmpty())) {
-            onChoicelessChunk(chunk, payload);
+            onChoicelessChunk(chunk, payload, dirty);
             return;
         }
         if (choiceArray.isObject()) {
             choiceArray = NODES.arrayNode().add(choiceArray);
             chunk.set("choices", choiceArray);
+            counts.addOnce(Defect.CHUNK_SHAPE);
             dirty = true;
         } else if (!choiceArray.isArray()) {
             throw new ShimException("event stream: event " + eventNumber + ": \"choices\" is not an array");
@@ -218,21 +242,26 @@ public final class StreamRepairer {
         if (usage != null && !usage.isNull()) {
             strayUsage = usage;
             chunk.remove("usage");
+            counts.addOnce(Defect.USAGE);
             dirty = true;
         }
-        onChoiceChunk(chunk, payload, (ArrayNode) choiceArray);
+        onChoiceChunk(chunk, payload, dirty, (ArrayNode) choiceArray);
     }
 
     /** A chunk without choices: the usage chunk, or an envelope carrying extra fields only. */
-    private void onChoicelessChunk(ObjectNode chunk, String payload) {
+    private void onChoicelessChunk(ObjectNode chunk, String payload, boolean dirty) {
         JsonNode usage = chunk.get("usage");
         if (usage != null && !usage.isNull() && includeUsage) {
             if (!chunk.has("choices") || !chunk.get("choices").isArray()) {
                 chunk.set("choices", NODES.arrayNode());
+                counts.addOnce(Defect.USAGE);
                 dirty = true;
             }
-            usageChunk = new Out(chunk, payload, dirty);
+            usageChunk = new RepairedChunk(chunk, payload, dirty);
             return;
+        }
+        if (usage != null && !usage.isNull()) {
+            counts.addOnce(Defect.USAGE);
         }
         for (Map.Entry<String, JsonNode> field : chunk.properties()) {
             String name = field.getKey();
@@ -242,13 +271,14 @@ public final class StreamRepairer {
         }
     }
 
-    private void onChoiceChunk(ObjectNode chunk, String payload, ArrayNode entries) {
-        List<Out> before = new ArrayList<>();
+    private void onChoiceChunk(ObjectNode chunk, String payload, boolean dirty, ArrayNode entries) {
+        List<RepairedChunk> before = new ArrayList<>();
         boolean single = entries.size() == 1;
         ArrayNode kept = NODES.arrayNode();
         List<ObjectNode> finishEntries = new ArrayList<>();
         List<ObjectNode> finishDeltas = new ArrayList<>();
-        ChoiceState holdFor = null;
+        ChoiceRepair holdFor = null;
+        ChoiceRepair queueFor = null;
         for (int k = 0; k < entries.size(); k++) {
             JsonNode node = entries.get(k);
             if (!node.isObject()) {
@@ -262,9 +292,11 @@ public final class StreamRepairer {
             } else {
                 index = k;
                 entry.put("index", k);
+                counts.addOnce(Defect.CHUNK_SHAPE);
                 dirty = true;
             }
-            ChoiceState state = choices.computeIfAbsent(index, i -> new ChoiceState(i, callIds));
+            ChoiceRepair choice = choices.computeIfAbsent(
+                    index, i -> new ChoiceRepair(i, callIds, options, counts, this::synthetic));
             JsonNode deltaNode = entry.get("delta");
             ObjectNode delta;
             if (deltaNode instanceof ObjectNode object) {
@@ -272,15 +304,16 @@ public final class StreamRepairer {
             } else {
                 delta = NODES.objectNode();
                 entry.set("delta", delta);
+                counts.addOnce(Defect.CHUNK_SHAPE);
                 dirty = true;
             }
             JsonNode finish = entry.get("finish_reason");
             if (finish == null) {
                 entry.putNull("finish_reason");
+                counts.addOnce(Defect.CHUNK_SHAPE);
                 dirty = true;
             }
-            boolean finishes = finish != null && finish.isTextual();
-            if (finishes) {
+            if (finish != null && finish.isTextual()) {
                 if (!delta.isEmpty()) {
                     // The delta goes in a chunk of its own: a finish chunk's delta is empty.
                     ObjectNode deltaEntry = NODES.objectNode();
@@ -288,31 +321,33 @@ public final class StreamRepairer {
                     deltaEntry.set("delta", delta);
                     deltaEntry.putNull("finish_reason");
                     entry.set("delta", NODES.objectNode());
+                    choice.record(Defect.FINISH_ORDER);
                     dirty = true;
-                    processDelta(state, deltaEntry, delta, true, false, before);
-                    if (!delta.isEmpty()) {
+                    ChoiceRepair.Step step = choice.delta(deltaEntry, delta, true, false);
+                    before.addAll(step.before());
+                    if (step.disposition() == ChoiceRepair.Disposition.QUEUE) {
+                        choice.queue(RepairedChunk.made(copyEnvelope(chunk, NODES.arrayNode().add(deltaEntry))));
+                    } else if (!delta.isEmpty()) {
                         finishDeltas.add(deltaEntry);
                     }
-                } else {
-                    settle(state, true, true, before);
-                    releaseHeld(state, before);
-                    if (!state.started) {
-                        ObjectNode roleEntry = NODES.objectNode();
-                        roleEntry.put("index", index);
-                        roleEntry.set("delta", NODES.objectNode().put("role", "assistant"));
-                        roleEntry.putNull("finish_reason");
-                        before.add(synthetic(roleEntry));
-                        state.started = true;
-                    }
                 }
+                before.addAll(choice.finishing());
                 finishEntries.add(entry);
             } else {
-                boolean hold = processDelta(state, entry, delta, false, single, before);
-                if (hold) {
-                    holdFor = state;
-                }
-                // A later delta left empty by the repair (a repeated role, a needless piece) is not sent.
-                if (!delta.isEmpty() || !onlyEntryFields(entry)) {
+                ChoiceRepair.Step step = choice.delta(entry, delta, false, single);
+                before.addAll(step.before());
+                dirty |= step.changed();
+                if (step.disposition() == ChoiceRepair.Disposition.HOLD) {
+                    holdFor = choice;
+                } else if (step.disposition() == ChoiceRepair.Disposition.QUEUE) {
+                    if (single) {
+                        queueFor = choice;
+                    } else {
+                        choice.queue(RepairedChunk.made(copyEnvelope(chunk, NODES.arrayNode().add(entry))));
+                        dirty = true;
+                    }
+                } else if (!delta.isEmpty() || !onlyEntryFields(entry)) {
+                    // A later delta left empty by the repair (a repeated role, a needless piece) is not sent.
                     kept.add(entry);
                 }
             }
@@ -320,16 +355,20 @@ public final class StreamRepairer {
         before.forEach(this::write);
 
         if (single && holdFor != null) {
-            holdFor.held = new Out(chunk, payload, dirty);
+            holdFor.holdFirst(new RepairedChunk(chunk, payload, dirty));
+            return;
+        }
+        if (single && queueFor != null) {
+            queueFor.queue(new RepairedChunk(chunk, payload, dirty));
             return;
         }
         if (single && finishEntries.size() == 1) {
             // The usual finish chunk: held as it is, so that it can go out byte for byte.
             ObjectNode finishEntry = finishEntries.get(0);
             if (!finishDeltas.isEmpty()) {
-                write(new Out(copyEnvelope(chunk, NODES.arrayNode().add(finishDeltas.get(0))), null, true));
+                write(RepairedChunk.made(copyEnvelope(chunk, NODES.arrayNode().add(finishDeltas.get(0)))));
             }
-            recordFinish(choices.get(finishEntry.get("index").asInt()), new Out(chunk, payload, dirty));
+            choices.get(finishEntry.get("index").asInt()).recordFinish(new RepairedChunk(chunk, payload, dirty));
             return;
         }
         kept.addAll(finishDeltas);
@@ -338,7 +377,7 @@ public final class StreamRepairer {
                 chunk.set("choices", kept);
                 dirty = true;
             }
-            write(new Out(chunk, payload, dirty));
+            write(new RepairedChunk(chunk, payload, dirty));
         }
         for (int f = 0; f < finishEntries.size(); f++) {
             ObjectNode finishEntry = finishEntries.get(f);
@@ -346,7 +385,7 @@ public final class StreamRepairer {
             if (kept.isEmpty() && f == finishEntries.size() - 1) {
                 copyExtras(chunk, finishChunk); // the chunk's own fields go with its last finish
             }
-            recordFinish(choices.get(finishEntry.get("index").asInt()), new Out(finishChunk, null, true));
+            choices.get(finishEntry.get("index").asInt()).recordFinish(RepairedChunk.made(finishChunk));
         }
         if (kept.isEmpty() && finishEntries.isEmpty()) {
             collectOrphans(chunk); // nothing left to send but its extra fields
@@ -380,208 +419,59 @@ public final class StreamRepairer {
         return true;
     }
 
-    private void recordFinish(ChoiceState state, Out finish) {
-        state.finished = true;
-        if (state.finish == null) {
-            state.finish = finish;
-            return;
-        }
-        // A second finish for the same choice: the later values win, as in the SDKs' accumulators.
-        ObjectNode oldChunk = state.finish.node;
-        ObjectNode oldEntry = (ObjectNode) oldChunk.get("choices").get(0);
-        ObjectNode newEntry = (ObjectNode) finish.node.get("choices").get(0);
-        for (Map.Entry<String, JsonNode> field : newEntry.properties()) {
-            if (!field.getKey().equals("delta") && !field.getKey().equals("index")) {
-                oldEntry.set(field.getKey(), field.getValue());
-            }
-        }
-        for (Map.Entry<String, JsonNode> field : finish.node.properties()) {
-            if (!ENVELOPE_FIELDS.contains(field.getKey()) && !field.getKey().equals("choices")) {
-                oldChunk.set(field.getKey(), field.getValue());
-            }
-        }
-        state.finish.dirty = true;
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Deltas
-
-    /**
-     * Repairs one non-finish delta of {@code state}; returns whether its chunk is to be held (a
-     * first delta whose only text is an empty piece that may still turn out to be needless).
-     */
-    private boolean processDelta(
-            ChoiceState state, ObjectNode entry, ObjectNode delta, boolean finishing, boolean single, List<Out> before) {
-        boolean first = !state.started;
-        if (first) {
-            JsonNode role = delta.get("role");
-            if (role == null || !"assistant".equals(role.textValue())) {
-                ObjectNode withRole = NODES.objectNode();
-                withRole.put("role", "assistant");
-                for (Map.Entry<String, JsonNode> field : delta.properties()) {
-                    if (!field.getKey().equals("role")) {
-                        withRole.set(field.getKey(), field.getValue());
-                    }
-                }
-                delta.removeAll();
-                delta.setAll(withRole);
-                dirty = true;
-            }
-        } else if (delta.has("role")) {
-            delta.remove("role");
-            dirty = true;
-        }
-        boolean reasoningText = text(state, delta, REASONING);
-        boolean contentText = text(state, delta, CONTENT);
-        boolean calls = state.toolCalls.repair(delta);
-        if (state.toolCalls.takeChanged()) {
-            dirty = true;
-        }
-
-        settle(state, contentText || calls || finishing, calls || finishing, before);
-        if (!first) {
-            releaseHeld(state, before);
-        }
-        state.started = true;
-        boolean pendingHere = state.reasoning == Empty.HERE || state.content == Empty.HERE;
-        if (!pendingHere) {
-            return false;
-        }
-        if (first && single && !reasoningText && !contentText && !calls && !finishing) {
-            state.reasoning = state.reasoning == Empty.HERE ? Empty.HELD : state.reasoning;
-            state.content = state.content == Empty.HERE ? Empty.HELD : state.content;
-            return true;
-        }
-        if (state.reasoning == Empty.HERE) {
-            delta.remove(REASONING);
-            state.reasoning = Empty.STRIPPED;
-            dirty = true;
-        }
-        if (state.content == Empty.HERE) {
-            delta.remove(CONTENT);
-            state.content = Empty.STRIPPED;
-            dirty = true;
-        }
-        return false;
-    }
-
-    /** Looks at {@code field} of {@code delta}; returns whether it carries text. */
-    private boolean text(ChoiceState state, ObjectNode delta, String field) {
-        JsonNode value = delta.get(field);
-        if (value == null || !value.isTextual()) {
-            return false;
-        }
-        Empty now = state.empty(field);
-        if (value.textValue().isEmpty()) {
-            if (now == Empty.NONE) {
-                state.setEmpty(field, Empty.HERE);
-            } else {
-                delta.remove(field); // text or an empty piece was already sent or is pending
-                dirty = true;
-            }
-            return false;
-        }
-        state.setEmpty(field, Empty.TEXT); // a pending empty piece turns out needless
-        return true;
-    }
-
-    /** Decides pending empty pieces that can no longer be followed by text: they are sent. */
-    private void settle(ChoiceState state, boolean reasoning, boolean content, List<Out> before) {
-        if (reasoning) {
-            settleField(state, REASONING, before);
-        }
-        if (content) {
-            settleField(state, CONTENT, before);
-        }
-    }
-
-    private void settleField(ChoiceState state, String field, List<Out> before) {
-        switch (state.empty(field)) {
-            case HERE, HELD -> state.setEmpty(field, Empty.SENT);
-            case STRIPPED -> {
-                // It was taken out of an earlier delta that could not wait; it goes in one of its own.
-                releaseHeld(state, before);
-                ObjectNode entry = NODES.objectNode();
-                entry.put("index", state.index);
-                entry.set("delta", NODES.objectNode().put(field, ""));
-                entry.putNull("finish_reason");
-                before.add(synthetic(entry));
-                state.setEmpty(field, Empty.SENT);
-            }
-            default -> {}
-        }
-    }
-
-    /** Sends the held first delta of {@code state}, without the empty pieces not (yet) known to be needed. */
-    private void releaseHeld(ChoiceState state, List<Out> before) {
-        Out held = state.held;
-        if (held == null) {
-            return;
-        }
-        state.held = null;
-        ObjectNode delta = (ObjectNode) held.node.get("choices").get(0).get("delta");
-        for (String field : new String[] {REASONING, CONTENT}) {
-            Empty now = state.empty(field);
-            if (now == Empty.SENT || !delta.has(field)) {
-                continue;
-            }
-            delta.remove(field);
-            held.dirty = true;
-            if (now == Empty.HELD) {
-                state.setEmpty(field, Empty.STRIPPED);
-            }
-        }
-        before.add(held);
-    }
-
     // ---------------------------------------------------------------------------------------
     // Envelope, end, output
 
-    /** Makes the chunk's envelope the first chunk's. */
-    private void fixEnvelope(ObjectNode chunk) {
+    /** Makes the chunk's envelope the first chunk's; returns whether the chunk changed. */
+    private boolean fixEnvelope(ObjectNode chunk) {
+        boolean changed = false;
         if (envelope == null) {
             envelope = NODES.objectNode();
             if (!chunk.path("id").isTextual()) {
                 chunk.put("id", "chatcmpl-" + Ids.alphanumeric(24));
-                dirty = true;
+                changed = true;
             }
             if (!chunk.path("created").isIntegralNumber()) {
                 chunk.put("created", System.currentTimeMillis() / 1000);
-                dirty = true;
+                changed = true;
             }
             if (!chunk.path("model").isTextual()) {
                 chunk.put("model", "");
-                dirty = true;
+                changed = true;
             }
             if (!"chat.completion.chunk".equals(chunk.path("object").textValue())) {
                 chunk.put("object", "chat.completion.chunk");
-                dirty = true;
+                changed = true;
             }
             JsonNode fingerprint = chunk.get("system_fingerprint");
             if (fingerprint != null && !fingerprint.isTextual()) {
                 chunk.remove("system_fingerprint"); // null or not a string: the stream has none
-                dirty = true;
+                changed = true;
             }
             for (Map.Entry<String, JsonNode> field : chunk.properties()) {
                 if (ENVELOPE_FIELDS.contains(field.getKey())) {
                     envelope.set(field.getKey(), field.getValue());
                 }
             }
-            return;
-        }
-        for (String field : ENVELOPE) {
-            JsonNode want = envelope.get(field);
-            JsonNode have = chunk.get(field);
-            if (want == null) {
-                if (have != null) {
-                    chunk.remove(field);
-                    dirty = true;
+        } else {
+            for (String field : ENVELOPE) {
+                JsonNode want = envelope.get(field);
+                JsonNode have = chunk.get(field);
+                if (want == null) {
+                    if (have != null) {
+                        chunk.remove(field);
+                        changed = true;
+                    }
+                } else if (!want.equals(have)) {
+                    chunk.set(field, want);
+                    changed = true;
                 }
-            } else if (!want.equals(have)) {
-                chunk.set(field, want);
-                dirty = true;
             }
         }
+        if (changed) {
+            counts.addOnce(Defect.ENVELOPE);
+        }
+        return changed;
     }
 
     /** A copy of the chunk's envelope (in the chunk's order) with {@code entries} as its choices. */
@@ -602,9 +492,9 @@ public final class StreamRepairer {
         return copy;
     }
 
-    /** A chunk of the repairer's own with the first chunk's envelope. */
-    private Out synthetic(ObjectNode entry) {
-        return new Out(chunkOf(NODES.arrayNode().add(entry)), null, true);
+    /** A chunk of the repairer's own with the first chunk's envelope and this one choice entry. */
+    private RepairedChunk synthetic(ObjectNode entry) {
+        return RepairedChunk.made(chunkOf(NODES.arrayNode().add(entry)));
     }
 
     private ObjectNode chunkOf(ArrayNode entries) {
@@ -622,32 +512,23 @@ public final class StreamRepairer {
             return;
         }
         ended = true;
-        List<Out> out = new ArrayList<>();
-        List<Out> finishes = new ArrayList<>();
-        for (ChoiceState state : choices.values()) {
-            settle(state, true, true, out);
-            releaseHeld(state, out);
-            if (state.finish == null) {
-                ObjectNode entry = NODES.objectNode();
-                entry.put("index", state.index);
-                entry.set("delta", NODES.objectNode());
-                entry.put("finish_reason", state.toolCalls.any() ? "tool_calls" : "stop");
-                state.finish = synthetic(entry);
-            }
-            finishes.add(state.finish);
+        List<RepairedChunk> out = new ArrayList<>();
+        List<RepairedChunk> finishes = new ArrayList<>();
+        for (ChoiceRepair choice : choices.values()) {
+            out.addAll(choice.end(finishes));
         }
         out.addAll(finishes);
-        Out usage = usageChunk;
+        RepairedChunk usage = usageChunk;
         if (usage == null && includeUsage && strayUsage != null) {
             ObjectNode chunk = chunkOf(NODES.arrayNode());
             chunk.set("usage", strayUsage);
-            usage = new Out(chunk, null, true);
+            usage = RepairedChunk.made(chunk);
         }
         if (usage != null) {
             out.add(usage);
         }
         if (!orphanFields.isEmpty() && !out.isEmpty()) {
-            Out last = out.get(out.size() - 1);
+            RepairedChunk last = out.get(out.size() - 1);
             for (Map.Entry<String, JsonNode> field : orphanFields.entrySet()) {
                 if (!last.node.has(field.getKey())) {
                     last.node.set(field.getKey(), field.getValue());
@@ -659,7 +540,7 @@ public final class StreamRepairer {
         sink.accept(DONE.clone());
     }
 
-    private void write(Out out) {
+    private void write(RepairedChunk out) {
         String json = out.dirty || out.original == null ? serialize(out.node) : out.original;
         byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
         byte[] event = new byte[utf8.length + 8];
@@ -683,67 +564,4 @@ public final class StreamRepairer {
             throw new ShimException("event stream: cannot write a repaired chunk: " + e.getOriginalMessage(), e);
         }
     }
-
-    // ---------------------------------------------------------------------------------------
-    // State
-
-    /** Where an empty {@code content:""} (or {@code reasoning_content:""}) piece of a choice stands. */
-    private enum Empty {
-        /** None seen. */
-        NONE,
-        /** In the delta being repaired, undecided. */
-        HERE,
-        /** In the held first delta, undecided. */
-        HELD,
-        /** Taken out of a delta already sent, undecided. */
-        STRIPPED,
-        /** Sent. */
-        SENT,
-        /** The field has text, so no empty piece is sent. */
-        TEXT
-    }
-
-    /** One chunk to write: its node, and its upstream text while that is still right. */
-    private static final class Out {
-        final ObjectNode node;
-        final String original;
-        boolean dirty;
-
-        Out(ObjectNode node, String original, boolean dirty) {
-            this.node = node;
-            this.original = original;
-            this.dirty = dirty || original == null;
-        }
-    }
-
-    private static final class ChoiceState {
-        final int index;
-        boolean started;
-        boolean finished;
-        Empty reasoning = Empty.NONE;
-        Empty content = Empty.NONE;
-        /** The first delta, held while its empty piece is undecided. */
-        Out held;
-        /** The finish chunk, held until the end of the stream. */
-        Out finish;
-        final ToolCallRepair toolCalls;
-
-        ChoiceState(int index, Set<String> streamIds) {
-            this.index = index;
-            this.toolCalls = new ToolCallRepair(streamIds);
-        }
-
-        Empty empty(String field) {
-            return field.equals(CONTENT) ? content : reasoning;
-        }
-
-        void setEmpty(String field, Empty value) {
-            if (field.equals(CONTENT)) {
-                content = value;
-            } else {
-                reasoning = value;
-            }
-        }
-    }
-
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -17,6 +18,14 @@ import java.util.Set;
  * upstream delta belongs to, and the delta rewritten so that its call has an {@code index} (order
  * of first appearance), an {@code id} unique in the whole stream, and {@code type}, {@code id} and
  * {@code function.name} in its first delta only, with {@code arguments} always text.
+ *
+ * <p>Which call a delta belongs to: its {@code id} when that is known; else its {@code index};
+ * a new {@code id} under an index already used opens a new call when it carries a name (Ollama
+ * numbers every call 0) and continues the call at that index when it does not (LM Studio gives
+ * argument fragments ids of their own); a delta with neither continues the last call, unless it is
+ * not the first such entry of its delta (several calls in one delta) or it names a function after
+ * the last call's arguments were complete (one whole call per delta, as vLLM and MLX servers
+ * send them): then it opens a new call.
  */
 final class ToolCallRepair {
 
@@ -27,30 +36,69 @@ final class ToolCallRepair {
     private final List<CallState> sent = new ArrayList<>();
     private final Map<String, CallState> byId = new HashMap<>();
     private final Map<Integer, CallState> byIndex = new HashMap<>();
+    private final RepairCounts counts;
     private CallState last;
     private boolean changed;
+    private long argumentsLength;
 
-    ToolCallRepair(Set<String> streamIds) {
+    ToolCallRepair(Set<String> streamIds, RepairCounts counts) {
         this.streamIds = streamIds;
+        this.counts = counts;
     }
+
+    /** What {@link #repair} did to one delta: whether tool calls remain in it, and whether it changed. */
+    record Step(boolean calls, boolean changed) {}
 
     /** Whether the choice has made any tool call so far. */
     boolean any() {
         return !sent.isEmpty();
     }
 
-    /** Whether the last {@link #repair} changed its delta; reading it resets it. */
-    boolean takeChanged() {
-        boolean was = changed;
+    /** The calls so far, each with its arguments text up to {@link CallRendering#BOUND}. */
+    List<CallRendering.Call> calls() {
+        List<CallRendering.Call> calls = new ArrayList<>(sent.size());
+        for (CallState call : sent) {
+            calls.add(new CallRendering.Call(call.name == null ? "" : call.name, call.arguments.toString()));
+        }
+        return calls;
+    }
+
+    /** The length of all calls' arguments text so far. */
+    long argumentsLength() {
+        return argumentsLength;
+    }
+
+    /** The number of calls so far (the index the next call gets). */
+    int count() {
+        return sent.size();
+    }
+
+    /** Repairs the tool calls of {@code delta} (one delta of this choice) in place. */
+    Step repair(ObjectNode delta) {
         changed = false;
-        return was;
+        boolean calls = repairCalls(delta);
+        return new Step(calls, changed);
     }
 
     /**
-     * Repairs the tool calls of {@code delta} (one delta of this choice) in place; returns whether
-     * any remain. {@link #takeChanged()} then tells whether the delta was changed.
+     * Takes note of a call the repairer itself adds (text turned into a call): it gets the next
+     * index and an id unique in the stream, which is returned.
      */
-    boolean repair(ObjectNode delta) {
+    String add(String name, String arguments) {
+        CallState call = new CallState(sent.size());
+        sent.add(call);
+        last = call;
+        call.name = name;
+        call.appendArguments(arguments);
+        String id;
+        do {
+            id = "call_" + Ids.alphanumeric(24);
+        } while (streamIds.contains(id));
+        streamIds.add(id);
+        return id;
+    }
+
+    private boolean repairCalls(ObjectNode delta) {
         JsonNode node = delta.get("tool_calls");
         if (node == null || node.isNull()) {
             return false;
@@ -65,13 +113,15 @@ final class ToolCallRepair {
         } else {
             return false; // not a shape anyone can read; passed on as it came
         }
+        boolean unindexedBefore = false;
         for (int j = 0; j < calls.size(); ) {
             JsonNode call = calls.get(j);
             if (!call.isObject()) {
                 j++;
                 continue;
             }
-            ObjectNode repaired = toolCall((ObjectNode) call);
+            ObjectNode repaired = toolCall((ObjectNode) call, unindexedBefore);
+            unindexedBefore |= !call.has("index");
             if (repaired == null) {
                 calls.remove(j);
                 changed = true;
@@ -91,16 +141,25 @@ final class ToolCallRepair {
         return true;
     }
 
-    /** The repaired call delta; null when nothing of it is left to send. */
-    private ObjectNode toolCall(ObjectNode call) {
+    /**
+     * The repaired call delta; null when nothing of it is left to send.
+     *
+     * @param unindexedBefore whether an entry without index came before this one in its delta
+     */
+    private ObjectNode toolCall(ObjectNode call, boolean unindexedBefore) {
         JsonNode idNode = call.get("id");
         String upstreamId = idNode != null && idNode.isTextual() && !idNode.textValue().isEmpty() ? idNode.textValue() : null;
         JsonNode indexNode = call.get("index");
         Integer upstreamIndex = indexNode != null && indexNode.isIntegralNumber() && indexNode.canConvertToInt()
                 ? indexNode.asInt()
                 : null;
+        JsonNode functionNode = call.get("function");
+        JsonNode nameNode = functionNode == null ? null : functionNode.get("name");
+        boolean named = nameNode != null && nameNode.isTextual() && !nameNode.textValue().isEmpty();
 
         CallState target = null;
+        boolean merged = false;
+        boolean reused = false;
         if (upstreamId != null) {
             target = byId.get(upstreamId);
             if (target == null && upstreamIndex != null) {
@@ -110,7 +169,15 @@ final class ToolCallRepair {
                     atIndex.upstreamId = upstreamId;
                     byId.put(upstreamId, atIndex);
                     target = atIndex;
+                } else if (atIndex != null && !named) {
+                    target = atIndex; // an argument fragment with an id of its own
+                    record(target, Defect.CALL_FIELDS);
+                } else {
+                    reused = atIndex != null;
                 }
+            } else if (target == null && !named && last != null) {
+                target = last; // an unindexed fragment with an id of its own
+                record(target, Defect.CALL_FIELDS);
             }
         } else if (upstreamIndex != null) {
             target = byIndex.get(upstreamIndex);
@@ -120,13 +187,39 @@ final class ToolCallRepair {
                 target.indexed = true;
                 byIndex.put(upstreamIndex, target);
             }
-        } else {
-            target = last;
+        } else if (last != null) {
+            boolean startsAnother = unindexedBefore
+                    || (named && last.name != null && last.scan.closed()
+                            && (!nameNode.textValue().equals(last.name) || hasArguments(functionNode)));
+            if (startsAnother) {
+                merged = true;
+            } else {
+                target = last;
+            }
         }
         if (target == null) {
-            return firstCallDelta(call, upstreamId, upstreamIndex);
+            ObjectNode first = firstCallDelta(call, upstreamId, upstreamIndex);
+            CallState opened = last;
+            if (merged) {
+                record(opened, Defect.MERGED_CALLS);
+            }
+            if (reused) {
+                record(opened, Defect.REUSED_INDEX);
+            }
+            return first;
         }
         return laterCallDelta(target, call);
+    }
+
+    private static boolean hasArguments(JsonNode function) {
+        JsonNode arguments = function.get("arguments");
+        return arguments != null && !arguments.isNull() && !(arguments.isTextual() && arguments.textValue().isEmpty());
+    }
+
+    private void record(CallState call, Defect defect) {
+        if (call.recorded.add(defect)) {
+            counts.add(defect);
+        }
     }
 
     private ObjectNode firstCallDelta(ObjectNode call, String upstreamId, Integer upstreamIndex) {
@@ -140,6 +233,14 @@ final class ToolCallRepair {
         if (upstreamId != null) {
             target.upstreamId = upstreamId;
             byId.put(upstreamId, target);
+        }
+        if (upstreamIndex == null) {
+            record(target, Defect.MISSING_INDEX);
+        }
+        if (upstreamId == null) {
+            record(target, Defect.MISSING_ID);
+        } else if (streamIds.contains(upstreamId)) {
+            record(target, Defect.DUPLICATE_ID);
         }
         String id = upstreamId;
         while (id == null || streamIds.contains(id)) {
@@ -155,12 +256,20 @@ final class ToolCallRepair {
         }
         JsonNode arguments = function.get("arguments");
         JsonNode typeNode = call.get("type");
+        if (arguments != null && !arguments.isNull() && !arguments.isTextual()) {
+            record(target, Defect.ARGUMENTS_AS_OBJECT);
+        } else if (arguments == null || arguments.isNull() || typeNode == null || !typeNode.isTextual()) {
+            record(target, Defect.CALL_FIELDS);
+        }
 
         ObjectNode repairedFunction = NODES.objectNode();
         if (target.name != null) {
             repairedFunction.put("name", target.name);
         }
-        repairedFunction.set("arguments", argumentsText(arguments, true));
+        JsonNode argumentsText = argumentsText(arguments, true);
+        repairedFunction.set("arguments", argumentsText);
+        target.appendArguments(argumentsText.textValue());
+        argumentsLength += argumentsText.textValue().length();
         copyOthers(function, repairedFunction, Set.of("name", "arguments"));
         ObjectNode repaired = NODES.objectNode();
         repaired.put("index", target.index);
@@ -178,15 +287,16 @@ final class ToolCallRepair {
     private ObjectNode laterCallDelta(CallState target, ObjectNode call) {
         JsonNode index = call.get("index");
         if (index == null || !index.isIntegralNumber() || index.asInt() != target.index) {
+            if (index == null) {
+                record(target, Defect.MISSING_INDEX);
+            }
             call.put("index", target.index);
             changed = true;
         }
-        if (call.has("id")) {
+        if (call.has("id") || call.has("type")) {
             call.remove("id");
-            changed = true;
-        }
-        if (call.has("type")) {
             call.remove("type");
+            record(target, Defect.CALL_FIELDS);
             changed = true;
         }
         JsonNode functionNode = call.get("function");
@@ -198,6 +308,7 @@ final class ToolCallRepair {
                     target.name = target.name == null ? name.textValue() : target.name + name.textValue();
                 } else {
                     function.remove("name");
+                    record(target, Defect.CALL_FIELDS);
                     changed = true;
                 }
             }
@@ -206,10 +317,16 @@ final class ToolCallRepair {
                 JsonNode text = argumentsText(arguments, false);
                 if (text == null) {
                     function.remove("arguments");
+                    record(target, Defect.CALL_FIELDS);
                     changed = true;
-                } else if (text != arguments) {
-                    function.set("arguments", text);
-                    changed = true;
+                } else {
+                    if (text != arguments) {
+                        function.set("arguments", text);
+                        record(target, Defect.ARGUMENTS_AS_OBJECT);
+                        changed = true;
+                    }
+                    target.appendArguments(text.textValue());
+                    argumentsLength += text.textValue().length();
                 }
             }
             if (function.isEmpty()) {
@@ -259,9 +376,21 @@ final class ToolCallRepair {
         /** Whether the upstream has given this call an index. */
         boolean indexed;
         String name;
+        /** The arguments text so far, up to {@link CallRendering#BOUND}; {@code scan} follows all of it. */
+        final StringBuilder arguments = new StringBuilder();
+        final JsonScan scan = new JsonScan();
+        /** The defects counted for this call (each once). */
+        final Set<Defect> recorded = EnumSet.noneOf(Defect.class);
 
         CallState(int index) {
             this.index = index;
+        }
+
+        void appendArguments(String text) {
+            scan.feed(text);
+            if (arguments.length() <= CallRendering.BOUND) {
+                arguments.append(text, 0, Math.min(text.length(), CallRendering.BOUND + 1 - arguments.length()));
+            }
         }
     }
 }

@@ -86,13 +86,16 @@ class ChatResponseParseTest {
     }
 
     @Test
-    void rejectsTwoToolCallsWithOneIndexBecauseClientsWouldMergeThem() {
+    void toolCallsThatShareAnIndexAreNumberedByPositionSoClientsDoNotMergeThem() {
+        // Ollama's OpenAI layer numbers every call 0 (ollama/ollama#15497).
         String json = "{\"choices\":[{\"message\":{\"tool_calls\":["
                 + "{\"index\":0,\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}},"
                 + "{\"index\":0,\"function\":{\"name\":\"g\",\"arguments\":\"[]\"}}]}}]}";
-        assertThatThrownBy(() -> ChatResponse.parse(json))
-                .isInstanceOf(ShimException.class)
-                .hasMessage("choices[0].message.tool_calls[1]: index 0 is used twice");
+
+        List<ToolCall> calls = ChatResponse.parse(json).choices().get(0).message().toolCalls();
+
+        assertThat(calls).extracting(ToolCall::index, ToolCall::name)
+                .containsExactly(tuple(0, "f"), tuple(1, "g"));
     }
 
     @Test

@@ -40,6 +40,20 @@ class StreamRepairerProperties {
     }
 
     @Property(tries = 200)
+    void brokenStreamWithItsToolsDeclaredIsRepairedToTheIntendedMessage(
+            @ForAll("brokenStreams") BrokenStream broken, @ForAll("cuts") List<Integer> cuts) {
+        RepairOptions options = new RepairOptions(broken.includeUsage(), DeclaredTools.fromRequest(
+                ("{\"tools\":[" + String.join(",", List.of("get_weather", "get_time", "search", "f").stream()
+                        .map(n -> "{\"type\":\"function\",\"function\":{\"name\":\"" + n + "\"}}").toList()) + "]}")
+                        .getBytes(StandardCharsets.UTF_8)),
+                TextToolCalls.EXTRACT);
+
+        byte[] repaired = repairInPieces(broken.bytes(), options, cuts);
+
+        StreamRepairerTest.assertRepaired(broken, repaired);
+    }
+
+    @Property(tries = 200)
     void synthesizedStreamIsGivenBackUnchanged(
             @ForAll("responses") RoundTripProperties.JsonText json,
             @ForAll("policies") ChunkingPolicy policy,
@@ -50,12 +64,47 @@ class StreamRepairerProperties {
 
         byte[] repaired = repairInPieces(synthesized, includeUsage, cuts);
 
-        assertThat(RoundTrip.accumulate(repaired)).isEqualTo(RoundTrip.accumulate(synthesized));
+        assertThat(RoundTrip.accumulate(repaired)).isEqualTo(stopWithCallsMadeToolCalls(RoundTrip.accumulate(synthesized)));
         assertThat(StreamContract.violations(repaired, includeUsage && response.usage() != null)).isEmpty();
-        if (response.choices().size() == 1 && !emptyContentAfterReasoning(response)) {
+        if (response.choices().size() == 1 && !emptyContentAfterReasoning(response) && !stopWithCalls(response)) {
             assertThat(new String(repaired, StandardCharsets.UTF_8))
                     .isEqualTo(new String(synthesized, StandardCharsets.UTF_8));
         }
+    }
+
+    @Property(tries = 200)
+    void synthesizedStreamWithToolsDeclaredAndExtractionOnAccumulatesToTheSameMessage(
+            @ForAll("responses") RoundTripProperties.JsonText json,
+            @ForAll("policies") ChunkingPolicy policy,
+            @ForAll boolean includeUsage,
+            @ForAll("cuts") List<Integer> cuts) {
+        ChatResponse response = ChatResponse.parse(json.bytes());
+        byte[] synthesized = new StreamSynthesizer(policy).toBytes(response, includeUsage);
+        RepairOptions options = new RepairOptions(includeUsage, DeclaredTools.fromRequest(
+                "{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}]}".getBytes(StandardCharsets.UTF_8)),
+                TextToolCalls.EXTRACT);
+
+        byte[] repaired = repairInPieces(synthesized, options, cuts);
+
+        // Content that could be a rendering of the calls is held, and released unchanged.
+        assertThat(RoundTrip.accumulate(repaired)).isEqualTo(stopWithCallsMadeToolCalls(RoundTrip.accumulate(synthesized)));
+        assertThat(StreamContract.violations(repaired, includeUsage && response.usage() != null)).isEmpty();
+    }
+
+    /** A choice that finished with {@code stop} but carries tool calls: the repairer makes it {@code tool_calls}. */
+    private static boolean stopWithCalls(ChatResponse response) {
+        return response.choices().stream()
+                .anyMatch(c -> "stop".equals(c.finishReason()) && !c.message().toolCalls().isEmpty());
+    }
+
+    static ChatResponse stopWithCallsMadeToolCalls(ChatResponse response) {
+        List<Choice> choices = response.choices().stream()
+                .map(c -> "stop".equals(c.finishReason()) && !c.message().toolCalls().isEmpty()
+                        ? new Choice(c.index(), c.message(), "tool_calls", c.logprobs(), c.extras())
+                        : c)
+                .toList();
+        return new ChatResponse(response.id(), response.created(), response.model(), response.systemFingerprint(),
+                choices, response.usage(), response.extras());
     }
 
     /**
@@ -110,8 +159,12 @@ class StreamRepairerProperties {
 
     /** Feeds {@code stream} cut at {@code cuts} (taken modulo its length). */
     static byte[] repairInPieces(byte[] stream, boolean includeUsage, List<Integer> cuts) {
+        return repairInPieces(stream, RepairOptions.of(includeUsage), cuts);
+    }
+
+    static byte[] repairInPieces(byte[] stream, RepairOptions options, List<Integer> cuts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamRepairer repairer = new StreamRepairer(includeUsage, out::writeBytes);
+        StreamRepairer repairer = new StreamRepairer(options, out::writeBytes);
         int[] at = cuts.stream().mapToInt(c -> c % (stream.length + 1)).sorted().toArray();
         int from = 0;
         for (int cut : at) {

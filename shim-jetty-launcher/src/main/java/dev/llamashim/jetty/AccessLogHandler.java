@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Logs one INFO line per request when its response is complete: method, path, whether it was
  * shimmed, status, upstream and total milliseconds, and what the filter did ({@code mode=}, the
  * {@link ShimOutcome} label, or {@code -} for llamashim's own paths; {@code error=} its own error's
- * code; {@code mended=} and {@code extracted=} counts by kind when there were any). Never headers
+ * code; {@code mended=} and {@code extracted=} counts by kind when there were any; {@code retry=} why
+ * mode {@code auto} asked again with {@code stream:false} or did not, when it had to decide). Never headers
  * and never the query string, so {@code Authorization} and {@code ?api_key=} values stay out of the log.
  */
 final class AccessLogHandler extends Handler.Wrapper {
@@ -67,7 +68,10 @@ final class AccessLogHandler extends Handler.Wrapper {
                 failure == null ? "" : " failed=" + failure.getClass().getSimpleName());
     }
 
-    /** {@code mode=repaired mended=finish_reason:1 extracted=hermes:2}, {@code mode=error error=upstream_timeout}, or {@code mode=-}. */
+    /**
+     * {@code mode=repaired mended=finish_reason:1 extracted=hermes:2}, {@code mode=retried_synthesized retry=refused_to_stream},
+     * {@code mode=error error=upstream_timeout}, or {@code mode=-}.
+     */
     private static String describe(ShimRecord record) {
         if (record == null) {
             return "mode=-";
@@ -81,6 +85,9 @@ final class AccessLogHandler extends Handler.Wrapper {
         }
         if (!record.repairs().extracted().isEmpty()) {
             text.append(" extracted=").append(RepairCounts.summary(record.repairs().extracted()));
+        }
+        if (record.retryReason() != null) {
+            text.append(" retry=").append(record.retryReason());
         }
         if (record.clientGone()) {
             text.append(" client_gone=true");

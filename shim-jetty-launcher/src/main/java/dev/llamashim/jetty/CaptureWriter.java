@@ -92,6 +92,7 @@ final class CaptureWriter {
             meta.put("error", record.errorCode());
             meta.set("mended", JSON.valueToTree(record.repairs().mended()));
             meta.set("extracted", JSON.valueToTree(record.repairs().extracted()));
+            meta.put("retry_reason", record.retryReason());
             meta.put("client_gone", record.clientGone());
         }
         ArrayNode upstream = meta.putArray("upstream");

@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
 import dev.llamashim.servlet.ShimSettings;
@@ -89,6 +90,25 @@ public final class ConfigKeys {
             "simulate_when", "tools or always",
             SimulateWhen.TOOLS, ConfigKeys::simulateWhen, when -> true,
             LauncherConfig::simulateWhen, LauncherConfig.Builder::simulateWhen, SimulateWhen::toString);
+
+    /**
+     * Whether calls of declared tools that the model wrote as text (in {@code content} or
+     * {@code reasoning_content}, in its family's markup) become real {@code tool_calls}. YAML reads
+     * a bare {@code off} as a boolean; it is taken as {@code off}.
+     */
+    public static final ConfigKey<TextToolCalls> TEXT_TOOL_CALLS = new ConfigKey<>(
+            "text_tool_calls", "extract or off",
+            TextToolCalls.EXTRACT, ConfigKeys::textToolCalls, value -> true,
+            LauncherConfig::textToolCalls, LauncherConfig.Builder::textToolCalls, ShimSettings::spell);
+
+    /**
+     * Whether the JSON answer to a {@code stream:false} chat request that declared tools gets the
+     * same repairs and extraction as a stream; {@code false} leaves such answers untouched.
+     */
+    public static final ConfigKey<Boolean> NORMALIZE_NON_STREAM = new ConfigKey<>(
+            "normalize_non_stream", "true or false",
+            false, ConfigKeys::bool, value -> true,
+            LauncherConfig::normalizeNonStream, LauncherConfig.Builder::normalizeNonStream, String::valueOf);
 
     /** Path suffixes that mark a chat completions request. */
     public static final ConfigKey<List<String>> CHAT_PATHS = new ConfigKey<>(
@@ -182,8 +202,8 @@ public final class ConfigKeys {
     /** All keys, in the order {@code --help}, {@code --check-config} and {@code config.yaml.example} list them. */
     public static final List<ConfigKey<?>> ALL = List.of(
             LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
-            MODE, SIMULATE_WHEN, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS,
-            MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE,
+            MODE, SIMULATE_WHEN, TEXT_TOOL_CALLS, NORMALIZE_NON_STREAM, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES,
+            HEARTBEAT_SECONDS, MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE,
             METRICS, CAPTURE_DIR, CAPTURE_WHEN, CAPTURE_MAX_REQUESTS, CAPTURE_MAX_BYTES);
 
     private ConfigKeys() {}
@@ -363,6 +383,17 @@ public final class ConfigKeys {
         String text = string(raw);
         try {
             return SimulateWhen.parse(text);
+        } catch (ShimConfigException e) {
+            throw raw.wrong();
+        }
+    }
+
+    private static TextToolCalls textToolCalls(RawValue raw) {
+        if (raw.shape() == RawValue.Shape.BOOLEAN && raw.text().equals("false")) {
+            return TextToolCalls.OFF; // A bare off (or no, false) in YAML.
+        }
+        try {
+            return ShimSettings.parseTextToolCalls(string(raw));
         } catch (ShimConfigException e) {
             throw raw.wrong();
         }

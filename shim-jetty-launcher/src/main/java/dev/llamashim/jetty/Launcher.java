@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts llamashim: a Jetty 12 server whose every path, but {@value HealthServlet#PATH}, goes
- * through {@link ToolStreamFilter} to Jetty's async proxy servlet and on to {@code target_url}.
+ * through {@link ToolStreamFilter} to Jetty's async proxy servlet and on to {@code target_url}
+ * ({@code CONNECT} and {@code TRACE} excepted: {@link UnforwardedMethodHandler} answers them).
  */
 public final class Launcher {
 
@@ -102,7 +103,8 @@ public final class Launcher {
             handler = new CaptureHandler(handler, new CaptureWriter(Path.of(config.captureDir()), config.captureWhen(),
                     config.captureMaxRequests(), config.captureMaxBytes()));
         }
-        server.setHandler(new GracefulHandler(new AccessLogHandler(handler)));
+        // CONNECT and TRACE are answered before capture: nothing of theirs reaches the model server.
+        server.setHandler(new GracefulHandler(new AccessLogHandler(new UnforwardedMethodHandler(handler))));
         server.setErrorHandler(new JsonErrorHandler());
 
         try {
@@ -112,9 +114,10 @@ public final class Launcher {
             throw startFailure(config, e);
         }
         RunningLauncher running = new RunningLauncher(server, connector, config);
-        LOG.info("llamashim {} listening on {}, forwarding to {} (mode={}, simulate_when={}, streaming_chunk_size={}, "
-                        + "request_timeout={} s, verify_ssl={})",
+        LOG.info("llamashim {} listening on {}, forwarding to {} (mode={}, simulate_when={}, text_tool_calls={}, "
+                        + "normalize_non_stream={}, streaming_chunk_size={}, request_timeout={} s, verify_ssl={})",
                 Version.current(), running.uri(), config.targetUrl(), config.mode(), config.simulateWhen(),
+                ConfigKeys.TEXT_TOOL_CALLS.print(config.textToolCalls()), config.normalizeNonStream(),
                 config.streamingChunkSize(), ConfigKeys.REQUEST_TIMEOUT.print(config.requestTimeout()),
                 config.verifySsl());
         if (config.verifySsl().mode() == TlsVerification.Mode.TRUST_ALL && "https".equals(config.targetUrl().getScheme())) {

@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
 import dev.llamashim.servlet.ShimSettings;
@@ -21,6 +22,8 @@ import java.util.List;
  * @param logLevel {@code log_level}
  * @param mode {@code mode}
  * @param simulateWhen {@code simulate_when}
+ * @param textToolCalls {@code text_tool_calls}
+ * @param normalizeNonStream {@code normalize_non_stream}
  * @param chatPaths {@code chat_paths}
  * @param maxBodyBytes {@code max_body_bytes}
  * @param maxResponseBytes {@code max_response_bytes}
@@ -44,6 +47,8 @@ public record LauncherConfig(
         LogLevel logLevel,
         Mode mode,
         SimulateWhen simulateWhen,
+        TextToolCalls textToolCalls,
+        boolean normalizeNonStream,
         List<String> chatPaths,
         long maxBodyBytes,
         long maxResponseBytes,
@@ -68,6 +73,7 @@ public record LauncherConfig(
         ConfigKeys.LOG_LEVEL.check(logLevel);
         ConfigKeys.MODE.check(mode);
         ConfigKeys.SIMULATE_WHEN.check(simulateWhen);
+        ConfigKeys.TEXT_TOOL_CALLS.check(textToolCalls);
         chatPaths = List.copyOf(ConfigKeys.CHAT_PATHS.check(chatPaths));
         ConfigKeys.MAX_BODY_BYTES.check(maxBodyBytes);
         ConfigKeys.MAX_RESPONSE_BYTES.check(maxResponseBytes);
@@ -102,6 +108,8 @@ public record LauncherConfig(
                     .maxBodyBytes(maxBodyBytes)
                     .maxResponseBytes(maxResponseBytes)
                     .heartbeat(heartbeatSeconds)
+                    .textToolCalls(textToolCalls)
+                    .normalizeNonStream(normalizeNonStream)
                     .build();
         } catch (ShimConfigException e) {
             throw LauncherException.config(e.getMessage(), e);
@@ -119,6 +127,8 @@ public record LauncherConfig(
         private LogLevel logLevel = ConfigKeys.LOG_LEVEL.defaultValue();
         private Mode mode = ConfigKeys.MODE.defaultValue();
         private SimulateWhen simulateWhen = ConfigKeys.SIMULATE_WHEN.defaultValue();
+        private TextToolCalls textToolCalls = ConfigKeys.TEXT_TOOL_CALLS.defaultValue();
+        private boolean normalizeNonStream = ConfigKeys.NORMALIZE_NON_STREAM.defaultValue();
         private List<String> chatPaths = ConfigKeys.CHAT_PATHS.defaultValue();
         private long maxBodyBytes = ConfigKeys.MAX_BODY_BYTES.defaultValue();
         private long maxResponseBytes = ConfigKeys.MAX_RESPONSE_BYTES.defaultValue();
@@ -185,6 +195,18 @@ public record LauncherConfig(
         /** {@code simulate_when}. */
         public Builder simulateWhen(SimulateWhen simulateWhen) {
             this.simulateWhen = simulateWhen;
+            return this;
+        }
+
+        /** {@code text_tool_calls}. */
+        public Builder textToolCalls(TextToolCalls textToolCalls) {
+            this.textToolCalls = textToolCalls;
+            return this;
+        }
+
+        /** {@code normalize_non_stream}. */
+        public Builder normalizeNonStream(boolean normalizeNonStream) {
+            this.normalizeNonStream = normalizeNonStream;
             return this;
         }
 
@@ -263,9 +285,9 @@ public record LauncherConfig(
         /** The configuration, checked. */
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
-                    logLevel, mode, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds,
-                    maxThreads, maxUpstreamConnections, maxUpstreamQueue, metrics, captureDir, captureWhen,
-                    captureMaxRequests, captureMaxBytes);
+                    logLevel, mode, simulateWhen, textToolCalls, normalizeNonStream, chatPaths, maxBodyBytes,
+                    maxResponseBytes, heartbeatSeconds, maxThreads, maxUpstreamConnections, maxUpstreamQueue, metrics,
+                    captureDir, captureWhen, captureMaxRequests, captureMaxBytes);
         }
     }
 }

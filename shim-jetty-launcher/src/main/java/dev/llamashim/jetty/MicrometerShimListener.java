@@ -60,6 +60,15 @@ final class MicrometerShimListener implements ShimListener, UpstreamObserver {
         count("llamashim.repairs", "Defects mended in model server answers, by kind", "defect", record.repairs().mended());
         count("llamashim.text.tool.calls", "Tool calls written as text that were turned into real ones, by markup format",
                 "format", record.repairs().extracted());
+        if (record.retryReason() != null) {
+            Counter.builder(record.retried() ? "llamashim.retries" : "llamashim.retries.declined")
+                    .description(record.retried()
+                            ? "Stream requests asked again with stream:false in mode auto, by reason"
+                            : "Answers to stream requests that were not a stream, that mode auto did not ask again for, by reason")
+                    .tag("reason", record.retryReason())
+                    .register(registry)
+                    .increment();
+        }
         if (record.clientGone()) {
             hangUps.increment();
         }

@@ -3,6 +3,7 @@ package dev.llamashim.jetty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.jetty.testing.TestCertificate;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.SimulateWhen;
@@ -111,13 +112,42 @@ class ConfigLoaderTest {
                 "LLAMASHIM_HEARTBEAT_SECONDS", "0");
 
         LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0", "--mode", "Auto",
-                "--max-threads=16", "--max-upstream-connections", "4", "--max-upstream-queue=5", "--capture-when", "Repaired",
-                "--metrics=FALSE", "--capture-dir", "captures", "--capture-max-requests=7", "--capture-max-bytes", "70000"}, env, dir).config();
+                "--max-threads=16", "--max-upstream-connections", "4", "--max-upstream-queue=5",
+                "--text-tool-calls=OFF", "--normalize-non-stream", "true", "--capture-when", "Repaired", "--metrics=FALSE",
+                "--capture-dir", "captures", "--capture-max-requests=7", "--capture-max-bytes", "70000"}, env, dir).config();
 
         assertThat(config).isEqualTo(new LauncherConfig("0.0.0.0", 0, URI.create("https://models.example:8443/llama"),
                 TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, Mode.AUTO, SimulateWhen.ALWAYS,
-                List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO, 16, 4, 5,
+                TextToolCalls.OFF, true, List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO, 16, 4, 5,
                 false, dir.resolve("captures").toAbsolutePath().normalize().toString(), CaptureWhen.REPAIRED, 7, 70000));
+    }
+
+    @Test
+    void textToolCallsAndNormalizeNonStreamReadFromTheFileIncludingABareOff() throws IOException {
+        assertThat(load().config().textToolCalls()).isEqualTo(TextToolCalls.EXTRACT);
+        assertThat(load().config().normalizeNonStream()).isFalse();
+        for (String spelled : List.of("off", "Off", "\"off\"", "no", "false")) {
+            write("text_tool_calls: " + spelled + "\nnormalize_non_stream: yes\n");
+            assertThat(load().config().textToolCalls()).as(spelled).isEqualTo(TextToolCalls.OFF);
+            assertThat(load().config().normalizeNonStream()).as(spelled).isTrue();
+        }
+        write("text_tool_calls: Extract\nnormalize_non_stream: false\n");
+        assertThat(load().config().textToolCalls()).isEqualTo(TextToolCalls.EXTRACT);
+        assertThat(load().config().normalizeNonStream()).isFalse();
+        assertThat(load().config().shimSettings().textToolCalls()).isEqualTo(TextToolCalls.EXTRACT);
+    }
+
+    @Test
+    void wrongTextToolCallsAndNormalizeNonStreamValuesNameTheKeyAndWhatIsAccepted() throws IOException {
+        write("text_tool_calls: on\n");
+        assertThatThrownBy(this::load).isInstanceOf(LauncherException.class)
+                .hasMessage("text_tool_calls from file " + dir.resolve("config.yaml").toAbsolutePath()
+                        + " line 1: expected extract or off, got true");
+        Files.delete(dir.resolve("config.yaml"));
+        assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--text-tool-calls", "strip"}, Map.of(), dir))
+                .hasMessage("text_tool_calls from flag --text-tool-calls: expected extract or off, got \"strip\"");
+        assertThatThrownBy(() -> ConfigLoader.load(new String[0], Map.of("LLAMASHIM_NORMALIZE_NON_STREAM", "1"), dir))
+                .hasMessage("normalize_non_stream from env LLAMASHIM_NORMALIZE_NON_STREAM: expected true or false, got \"1\"");
     }
 
     @Test

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the launcher must never do for a client: listen beyond loopback unless told, let a request
@@ -121,6 +123,25 @@ class ForwardingSecurityTest {
                         value -> assertThat(value.toLowerCase(Locale.ROOT)).doesNotContain("x-connection-scoped", "upgrade"));
         assertThat(received.header("Authorization")).isEqualTo("Bearer sk-for-the-model-server");
         assertThat(received.header("X-End-To-End")).isEqualTo("keep me");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n",
+        "CONNECT 127.0.0.1:8080 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n",
+        "TRACE /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-for-the-model-server\r\n",
+        "TRACE /llamashim/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"})
+    void connectAndTraceAreAnswered405ByTheLauncherAndReachNoModelServer(String head) throws Exception {
+        String answer = send(head);
+
+        String method = head.substring(0, head.indexOf(' '));
+        assertThat(answer).startsWith("HTTP/1.1 405 ");
+        String[] parts = answer.split("\r\n\r\n", 2);
+        assertThat(parts[0].toLowerCase(Locale.ROOT)).contains("content-type: application/json",
+                "allow: get, head, post, put, patch, delete, options");
+        assertThat(parts[1]).isEqualTo("{\"error\":{\"message\":\"llamashim does not forward " + method
+                + " requests: no model server serves them\",\"type\":\"invalid_request_error\",\"code\":\"http_405\"}}");
+        assertThat(upstream.requests()).isEmpty();
     }
 
     @Test

@@ -53,7 +53,7 @@ class LifecycleTest {
             assertThat(log.messagesOf(Launcher.class.getName())).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("llamashim " + Version.current() + " listening on http://127.0.0.1:" + launcher.port()
                             + ", forwarding to " + upstream.baseUri())
-                    .contains("simulate_when=tools", "request_timeout=600 s", "verify_ssl=true"));
+                    .contains("simulate_when=tools", "text_tool_calls=extract", "normalize_non_stream=false", "request_timeout=600 s", "verify_ssl=true"));
             assertThat(Http.getText(launcher.uri().resolve("/v1/models")).statusCode()).isEqualTo(200);
         }
     }

@@ -1,5 +1,6 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.RepairOptions;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
@@ -45,8 +46,8 @@ final class CapturingResponse extends HttpServletResponseWrapper {
      * Makes the body a stream that repairs a {@code 200 text/event-stream} answer on its way to
      * the client (and holds any other answer as before).
      */
-    synchronized RepairingOutputStream repairWith(ShimExchange exchange, boolean includeUsage) {
-        repairing = new RepairingOutputStream(this, output, exchange, includeUsage);
+    synchronized RepairingOutputStream repairWith(ShimExchange exchange, RepairOptions options) {
+        repairing = new RepairingOutputStream(this, output, exchange, options);
         body = repairing;
         return repairing;
     }

@@ -9,8 +9,9 @@ public enum Mode {
     /** Let the model server stream ({@code stream:true}) and mend its events on the way through. */
     REPAIR,
     /**
-     * Repair the model server's own stream; when it refuses to stream (an error status before any
-     * event), ask again with {@code stream:false} and synthesize, and remember the refusal.
+     * Repair the model server's own stream; when it refuses to stream (an error status and
+     * message that say so, see {@code RefusalRule}), ask again with {@code stream:false} and
+     * synthesize, and remember the refusal. Any other answer is passed on after one request.
      */
     AUTO;
 

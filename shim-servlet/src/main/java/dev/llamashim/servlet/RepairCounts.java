@@ -1,5 +1,8 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.RepairReport;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.TreeMap;
@@ -21,6 +24,21 @@ public record RepairCounts(Map<String, Integer> mended, Map<String, Integer> ext
     public RepairCounts {
         mended = Map.copyOf(mended);
         extracted = Map.copyOf(extracted);
+    }
+
+    /**
+     * The counts of a core {@link RepairReport}: each {@link dev.llamashim.core.Defect} by its name in
+     * lower case ({@code missing_index}), each {@link dev.llamashim.core.ToolCallFormat} by its label.
+     */
+    public static RepairCounts of(RepairReport report) {
+        if (report.isEmpty()) {
+            return NONE;
+        }
+        Map<String, Integer> mended = new HashMap<>();
+        report.defects().forEach((defect, count) -> mended.put(defect.name().toLowerCase(Locale.ROOT), count));
+        Map<String, Integer> extracted = new HashMap<>();
+        report.extracted().forEach((format, count) -> extracted.put(format.label(), count));
+        return new RepairCounts(mended, extracted);
     }
 
     /** Whether nothing was mended and nothing extracted. */

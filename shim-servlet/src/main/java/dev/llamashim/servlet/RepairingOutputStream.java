@@ -1,5 +1,6 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.RepairOptions;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamRepairer;
 import jakarta.servlet.AsyncContext;
@@ -42,11 +43,11 @@ final class RepairingOutputStream extends ServletOutputStream {
     private volatile boolean streamed;
 
     RepairingOutputStream(CapturingResponse downstreamResponse, CaptureOutputStream held, ShimExchange exchange,
-            boolean includeUsage) {
+            RepairOptions options) {
         this.downstreamResponse = downstreamResponse;
         this.held = held;
         this.exchange = exchange;
-        this.repairer = new StreamRepairer(includeUsage, events::writeBytes);
+        this.repairer = new StreamRepairer(options, events::writeBytes);
     }
 
     /** Whether the client's stream has started: the answer is being repaired (or was, until it ended). */
@@ -161,6 +162,7 @@ final class RepairingOutputStream extends ServletOutputStream {
         NonBlockingWriter writer;
         ServletOutputStream client;
         String error;
+        RepairCounts repairs;
         synchronized (this) {
             events.reset();
             if (state == State.REPAIRING) {
@@ -171,9 +173,9 @@ final class RepairingOutputStream extends ServletOutputStream {
             writer = queued;
             client = direct;
             error = endedWithError;
+            repairs = RepairCounts.of(repairer.report());
         }
-        // Issue 13's RepairReport goes here: RepairCounts from repairer.report().
-        exchange.repairEnded(RepairCounts.NONE, error);
+        exchange.repairEnded(repairs, error);
         if (writer != null) {
             writer.close(tail, 0, tail.length);
             return;

@@ -46,8 +46,9 @@ final class RequestRecorder implements AsyncListener {
      * downstream saw go ({@link ToolStreamFilter#CLIENT_GONE_ATTRIBUTE}) counts as gone.
      *
      * @param errorCode the code of the filter's own error answer, with {@link ShimOutcome#ERROR} only
+     * @param retryReason see {@link ShimRecord#retryReason()}
      */
-    void end(ShimOutcome outcome, String errorCode, RepairCounts repairs, boolean clientGone) {
+    void end(ShimOutcome outcome, String errorCode, RepairCounts repairs, String retryReason, boolean clientGone) {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
@@ -56,7 +57,7 @@ final class RequestRecorder implements AsyncListener {
             errorCode = ownError;
         }
         boolean gone = clientGone || Boolean.TRUE.equals(request.getAttribute(ToolStreamFilter.CLIENT_GONE_ATTRIBUTE));
-        ShimRecord record = new ShimRecord(pathClass, outcome, errorCode, repairs, gone,
+        ShimRecord record = new ShimRecord(pathClass, outcome, errorCode, repairs, retryReason, gone,
                 Duration.ofNanos(System.nanoTime() - startNanos));
         request.setAttribute(ToolStreamFilter.RECORD_ATTRIBUTE, record);
         try {
@@ -73,7 +74,7 @@ final class RequestRecorder implements AsyncListener {
 
     @Override
     public void onComplete(AsyncEvent event) {
-        end(ShimOutcome.PASSED_THROUGH, null, RepairCounts.NONE, false);
+        end(ShimOutcome.PASSED_THROUGH, null, RepairCounts.NONE, null, false);
     }
 
     @Override

@@ -1,6 +1,10 @@
 package dev.llamashim.servlet;
 
 import dev.llamashim.core.ChatResponse;
+import dev.llamashim.core.RepairOptions;
+import dev.llamashim.core.RepairResult;
+import dev.llamashim.core.RepairedJson;
+import dev.llamashim.core.ResponseRepair;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamSynthesizer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,7 +29,10 @@ import java.util.Set;
  * @param body the body; only the first {@code length} bytes count
  * @param length how many bytes of {@code body} to send
  * @param stream whether this is an event stream (sent without a {@code Content-Length})
+ * @param outcome what llamashim made of the downstream's answer ({@link ShimOutcome#SYNTHESIZED},
+ *     {@link ShimOutcome#NORMALIZED}, {@link ShimOutcome#FORWARDED} or {@link ShimOutcome#ERROR})
  * @param ownErrorCode the OpenAI error {@code code} when this is an error of llamashim's own, else {@code null}
+ * @param repairs what the repair of the model server's answer mended and extracted
  */
 record ShimAnswer(
         int status,
@@ -34,7 +41,9 @@ record ShimAnswer(
         byte[] body,
         int length,
         boolean stream,
-        String ownErrorCode) {
+        ShimOutcome outcome,
+        String ownErrorCode,
+        RepairCounts repairs) {
 
     static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
@@ -55,12 +64,17 @@ record ShimAnswer(
             "content-encoding", "content-md5", "content-range", "accept-ranges", "etag", "last-modified",
             "cache-control", "x-accel-buffering", "expires", "pragma");
 
-    /** The answer for a downstream that is done: a stream, the answer as it came, or a 502. */
-    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, boolean includeUsage) {
+    /** Headers that describe the exact bytes of a body, and would lie about a repaired one. */
+    private static final Set<String> ABOUT_THE_EXACT_BYTES = Set.of(
+            "content-md5", "content-digest", "repr-digest", "digest", "etag", "content-range", "accept-ranges");
+
+    /**
+     * The answer for a downstream that is done: a stream of the answer (repaired, see
+     * {@link ResponseRepair#repair}), the answer as it came, or a 502.
+     */
+    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, RepairOptions options) {
         if (captured.overflowed()) {
-            return error(new OpenAiError(502,
-                    "the model server's answer is larger than max-response-bytes; raise the limit or lower max_tokens",
-                    "upstream_error", "upstream_response_too_large"));
+            return tooLarge();
         }
         if (captured.status() != 200 || !captured.isJsonOrUnlabelled()) {
             return forwarded(captured);
@@ -73,8 +87,48 @@ record ShimAnswer(
                     "the model server answered 200 but not with a chat completion: " + e.getMessage(),
                     "upstream_error", "invalid_upstream_response"));
         }
-        byte[] stream = synthesizer.toBytes(response, includeUsage);
-        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true, null);
+        RepairResult repaired = ResponseRepair.repair(response, options);
+        byte[] stream = synthesizer.toBytes(repaired.response(), options.includeUsage());
+        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true,
+                ShimOutcome.SYNTHESIZED, null, RepairCounts.of(repaired.report()));
+    }
+
+    /**
+     * The answer to a {@code stream:false} request ({@code normalize-non-stream}): a {@code 200}
+     * JSON chat completion repaired as JSON ({@link ResponseRepair#repairJson}) with the
+     * downstream's status and headers, or as it came when it needed no repair (both
+     * {@link ShimOutcome#NORMALIZED}); any other answer as it came; a 502 when it was too large to hold.
+     */
+    static ShimAnswer normalized(CapturedResponse captured, RepairOptions options) {
+        if (captured.overflowed()) {
+            return tooLarge();
+        }
+        if (captured.status() != 200 || !captured.isJsonOrUnlabelled()) {
+            return forwarded(captured);
+        }
+        byte[] body = Arrays.copyOf(captured.body(), captured.length());
+        RepairedJson result = ResponseRepair.repairJsonWithReport(body, options);
+        byte[] repaired = result.json();
+        if (repaired == body) {
+            return forwarded(captured, ShimOutcome.NORMALIZED);
+        }
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (Map.Entry<String, String> header : captured.headers()) {
+            String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !ABOUT_THE_EXACT_BYTES.contains(name)) {
+                headers.add(header);
+            }
+        }
+        // The repaired JSON is written in UTF-8, whatever encoding the model server's was in.
+        String mime = captured.contentType() == null ? "application/json" : captured.contentType().split(";", 2)[0].trim();
+        return new ShimAnswer(200, headers, mime + "; charset=utf-8", repaired, repaired.length, false,
+                ShimOutcome.NORMALIZED, null, RepairCounts.of(result.report()));
+    }
+
+    private static ShimAnswer tooLarge() {
+        return error(new OpenAiError(502,
+                "the model server's answer is larger than max-response-bytes; raise the limit or lower max_tokens",
+                "upstream_error", "upstream_response_too_large"));
     }
 
     /**
@@ -93,8 +147,12 @@ record ShimAnswer(
         return kept;
     }
 
-    /** The downstream's answer as it came, less hop-by-hop headers. */
+    /** The downstream's answer as it came, less hop-by-hop headers ({@link ShimOutcome#FORWARDED}). */
     static ShimAnswer forwarded(CapturedResponse captured) {
+        return forwarded(captured, ShimOutcome.FORWARDED);
+    }
+
+    private static ShimAnswer forwarded(CapturedResponse captured, ShimOutcome outcome) {
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (Map.Entry<String, String> header : captured.headers()) {
             if (!HOP_BY_HOP.contains(header.getKey().toLowerCase(Locale.ROOT))) {
@@ -105,13 +163,15 @@ record ShimAnswer(
         if (contentType != null && captured.charset() != null && !contentType.toLowerCase(Locale.ROOT).contains("charset=")) {
             contentType = contentType + "; charset=" + captured.charset();
         }
-        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false, null);
+        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false,
+                outcome, null, RepairCounts.NONE);
     }
 
     /** An error of llamashim's own. */
     static ShimAnswer error(OpenAiError error) {
         byte[] body = error.toJson();
-        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false, error.code());
+        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false,
+                ShimOutcome.ERROR, error.code(), RepairCounts.NONE);
     }
 
     /**

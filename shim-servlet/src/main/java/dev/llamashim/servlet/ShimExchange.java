@@ -1,5 +1,6 @@
 package dev.llamashim.servlet;
 
+import dev.llamashim.core.RepairOptions;
 import dev.llamashim.core.StreamSynthesizer;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -60,6 +61,10 @@ final class ShimExchange implements AsyncListener {
     private boolean awaitingDispatch;
     private boolean retryPending;
     private volatile boolean retried;
+    /** The refusal that made this exchange ask again, once it did. */
+    private volatile RetryDecision refusal;
+    /** What mode {@code auto} decided about the stream request's answer that was not a stream, once it did. */
+    private volatile RetryDecision judged;
     private boolean writingBlocking;
     private boolean openingStream;
     private Set<String> attributesBefore = Set.of();
@@ -69,7 +74,7 @@ final class ShimExchange implements AsyncListener {
     /**
      * @param plan what the request asks for, with its {@code stream:false} body
      * @param clientBody the request body as the client sent it (for the model server's own stream)
-     * @param refusals model servers that refused to stream ({@code auto}), or {@code null}
+     * @param refusals what mode {@code auto} learned of model servers (refusals, and statuses that are none), or {@code null}
      * @param recorder ends the request's record once the client's answer is decided
      */
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
@@ -89,7 +94,8 @@ final class ShimExchange implements AsyncListener {
     /** Hands the request down the chain; answers at once if the downstream stayed synchronous. */
     void run(FilterChain chain) throws IOException, ServletException {
         request.setAttribute(EXCHANGE_ATTRIBUTE, this);
-        boolean stream = switch (settings.mode()) {
+        // A stream:false request (normalize_non_stream) is answered with JSON in every mode.
+        boolean stream = plan.stream() && switch (settings.mode()) {
             case SYNTHESIZE -> false;
             case REPAIR -> true;
             case AUTO -> !refusals.refused(request.getRequestURI(), plan.model());
@@ -103,7 +109,7 @@ final class ShimExchange implements AsyncListener {
     /** Asks the downstream for its own stream ({@code stream}) or for one JSON answer. */
     private void attempt(FilterChain chain, boolean stream) throws IOException, ServletException {
         CapturingResponse held = new CapturingResponse(response, (int) settings.maxResponseBytes(), this::callBack);
-        repairing = stream ? held.repairWith(this, plan.includeUsage()) : null;
+        repairing = stream ? held.repairWith(this, plan.repairOptions(settings.textToolCalls())) : null;
         capture = held;
         shimmed = new ShimmedRequest(request, stream ? clientBody : plan.upstreamBody(), this, held);
         downstream(chain, shimmed, held);
@@ -224,14 +230,19 @@ final class ShimExchange implements AsyncListener {
         return attempt != null && attempt.streamed();
     }
 
-    /**
-     * Whether the downstream, asked to stream in {@code auto} mode, refused: an error status that
-     * another request could change (not one about authentication, a missing route, size or rate).
-     */
+    /** Whether the downstream, asked to stream in {@code auto} mode, refused to ({@link RefusalRule}). */
     private boolean isRefusal(CapturedResponse captured) {
-        int status = captured.status();
-        return repairing != null && settings.mode() == Mode.AUTO && !retried && status >= 400
-                && status != 401 && status != 403 && status != 404 && status != 413 && status != 429;
+        if (repairing == null || settings.mode() != Mode.AUTO || retried) {
+            return false;
+        }
+        RetryDecision decision = RefusalRule.judge(captured,
+                refusals.knownNotARefusal(request.getRequestURI(), plan.model(), captured.status()));
+        LOG.log(System.Logger.Level.DEBUG, "mode auto, {0}: {1}", request.getRequestURI(), decision);
+        judged = decision;
+        if (decision.retry()) {
+            refusal = decision;
+        }
+        return decision.retry();
     }
 
     /** Before asking again: the request looks to the downstream as it did the first time. */
@@ -345,21 +356,21 @@ final class ShimExchange implements AsyncListener {
         ResponseSender.send(async, response, answer);
     }
 
-    /** The client's answer to what the downstream held, recorded; a successful retry is remembered. */
+    /**
+     * The client's answer to what the downstream held, recorded. A successful retry is remembered as a
+     * refusal; one that failed as the refusal did shows that status was none.
+     */
     private ShimAnswer answer(CapturedResponse captured) {
         if (retried && captured.status() == 200) {
             refusals.remember(request.getRequestURI(), plan.model());
+        } else if (retried && RefusalRule.failedTheSameWay(refusal, captured)) {
+            refusals.rememberNotARefusal(request.getRequestURI(), plan.model(), captured.status());
         }
-        ShimAnswer answer = ShimAnswer.of(captured, synthesizer, plan.includeUsage());
-        ShimOutcome outcome;
-        if (answer.ownErrorCode() != null) {
-            outcome = ShimOutcome.ERROR;
-        } else if (answer.stream()) {
-            outcome = retried ? ShimOutcome.RETRIED_SYNTHESIZED : ShimOutcome.SYNTHESIZED;
-        } else {
-            outcome = ShimOutcome.FORWARDED;
-        }
-        recorder.end(outcome, answer.ownErrorCode(), RepairCounts.NONE, clientGone);
+        RepairOptions options = plan.repairOptions(settings.textToolCalls());
+        ShimAnswer answer = plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.normalized(captured, options);
+        ShimOutcome outcome = retried && answer.outcome() == ShimOutcome.SYNTHESIZED
+                ? ShimOutcome.RETRIED_SYNTHESIZED : answer.outcome();
+        recorder.end(outcome, answer.ownErrorCode(), answer.repairs(), retryReason(), clientGone);
         return answer;
     }
 
@@ -368,7 +379,13 @@ final class ShimExchange implements AsyncListener {
      * recorded, or the error code of the event that ended it.
      */
     void repairEnded(RepairCounts repairs, String errorCode) {
-        recorder.end(errorCode == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, errorCode, repairs, clientGone);
+        recorder.end(errorCode == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, errorCode, repairs, null, clientGone);
+    }
+
+    /** Why mode {@code auto} asked again or did not, once it judged an answer that was not a stream; else {@code null}. */
+    private String retryReason() {
+        RetryDecision decision = judged;
+        return decision == null ? null : decision.reason().label();
     }
 
     private void cancelHeartbeat() {
@@ -427,7 +444,7 @@ final class ShimExchange implements AsyncListener {
             ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
                     "the model server did not answer before the request's async timeout",
                     "upstream_timeout", "upstream_timeout"));
-            recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, clientGone);
+            recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, retryReason(), clientGone);
             synchronized (this) {
                 if (stream != null) {
                     byte[] events = timeout.asEvents();
@@ -450,7 +467,7 @@ final class ShimExchange implements AsyncListener {
             }
         }
         // A request that ended without an answer decided (the client went away first, or the above).
-        recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, clientGone);
+        recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, retryReason(), clientGone);
     }
 
     @Override

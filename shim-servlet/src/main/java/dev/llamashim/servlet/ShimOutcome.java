@@ -12,6 +12,11 @@ public enum ShimOutcome {
     REPAIRED,
     /** The model server refused to stream ({@code auto}); asked again with {@code stream:false}, its answer became a stream. */
     RETRIED_SYNTHESIZED,
+    /**
+     * A {@code stream:false} request with tools ({@code normalize-non-stream}): the model server's
+     * 200 JSON chat completion reached the client repaired as JSON, or as it came when it needed nothing.
+     */
+    NORMALIZED,
     /** The model server's answer to a shimmed request (an error status, or not JSON) reached the client as it came. */
     FORWARDED,
     /** llamashim answered with an error of its own; {@link ShimRecord#errorCode()} names it. */

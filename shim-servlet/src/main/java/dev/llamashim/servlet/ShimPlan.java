@@ -5,29 +5,51 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llamashim.core.DeclaredTools;
+import dev.llamashim.core.RepairOptions;
+import dev.llamashim.core.TextToolCalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * What the filter does with one chat request body: whether to shim it, and if so the body the
- * downstream gets ({@code stream:false}, no {@code stream_options}) and whether the client asked
- * for a usage chunk.
+ * What the filter does with one chat request body: whether to take it on, and if so the body the
+ * downstream gets, whether the client asked for a usage chunk, and the tools it declared.
  *
- * <p>The body is read once with Jackson's streaming parser, without building a tree, and the
+ * <p>Two kinds of request are taken on: a {@code stream:true} one to shim (the downstream may get
+ * {@code stream:false} and no {@code stream_options}), and, with {@code normalize_non_stream}, a
+ * {@code stream:false} one that declared tools, whose JSON answer is to be repaired (the
+ * downstream gets the body as it came).
+ *
+ * <p>The body is read once with Jackson's streaming parser, without building a tree of it, and the
  * rewritten body is the client's own bytes with those two members changed: every other member
  * reaches the model server exactly as written (numbers, escapes), only the separators between
  * members are made compact. When a key repeats, its last occurrence decides, as in a JSON tree.
+ * Only the values of {@code tools}, {@code functions}, {@code tool_choice} and
+ * {@code function_call} are read as trees, and only for a request that is taken on.
  *
- * @param upstreamBody the rewritten request body
+ * @param stream whether the client asked for a stream ({@code false}: a request to normalize)
+ * @param upstreamBody a stream request's body with {@code stream:false} and no {@code stream_options};
+ *     a request to normalize's body as it came
  * @param includeUsage whether the client sent {@code stream_options.include_usage: true}
  * @param model the request's {@code model}, or {@code ""} when it names none
+ * @param tools the tools the request declared, and the function its {@code tool_choice} forces
  */
-record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
+record ShimPlan(boolean stream, byte[] upstreamBody, boolean includeUsage, String model, DeclaredTools tools) {
 
     private static final JsonFactory FACTORY = JsonFactory.builder().build();
+    private static final ObjectMapper TREES = JsonMapper.builder(FACTORY).build();
     private static final byte[] STREAM_FALSE = "\"stream\":false".getBytes(StandardCharsets.US_ASCII);
+    /** The members {@link DeclaredTools} is built from, and the shape each must have to count. */
+    private static final Map<String, JsonToken> TOOL_MEMBERS = Map.of(
+            "tools", JsonToken.START_ARRAY, "functions", JsonToken.START_ARRAY,
+            "tool_choice", JsonToken.START_OBJECT, "function_call", JsonToken.START_OBJECT);
 
     /** A member kept as written. */
     private static final byte KEEP = 0;
@@ -36,12 +58,18 @@ record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
     /** A {@code stream_options} member, left out. */
     private static final byte DROP = 2;
 
+    /** What a repair of the answer to this request needs to know. */
+    RepairOptions repairOptions(TextToolCalls textToolCalls) {
+        return new RepairOptions(includeUsage, tools, textToolCalls);
+    }
+
     /**
-     * The plan for {@code body}, or {@code null} when the request is not one to shim: not a JSON
-     * object, {@code stream} not {@code true}, or (with {@link SimulateWhen#TOOLS}) no
-     * {@code tools}/{@code functions}.
+     * The plan for {@code body}, or {@code null} when the request is not one to take on: not a
+     * JSON object; {@code stream} not {@code true} unless {@code normalizeNonStream} and the
+     * request has {@code tools}/{@code functions}; or (with {@link SimulateWhen#TOOLS}) a stream
+     * request without {@code tools}/{@code functions}.
      */
-    static ShimPlan decide(byte[] body, SimulateWhen when) {
+    static ShimPlan decide(byte[] body, SimulateWhen when, boolean normalizeNonStream) {
         try (JsonParser p = FACTORY.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -49,9 +77,13 @@ record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
             if (p.currentTokenLocation().getByteOffset() < 0) {
                 // A UTF-16 or UTF-32 body (Jackson detects them) has no byte offsets to splice at:
                 // the same object in compact UTF-8, the encoding of JSON between systems (RFC 8259), decides.
-                return decide(compactUtf8(p), when);
+                byte[] utf8 = compactUtf8(p);
+                try (JsonParser q = FACTORY.createParser(utf8)) {
+                    q.nextToken();
+                    return new Scan(q).plan(utf8, body, when, normalizeNonStream);
+                }
             }
-            return new Scan(p).plan(body, when);
+            return new Scan(p).plan(body, body, when, normalizeNonStream);
         } catch (JsonProcessingException e) {
             return null; // Not JSON: the downstream answers it with its own 400.
         } catch (IOException e) {
@@ -78,17 +110,23 @@ record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
         private boolean functions;
         private boolean includeUsage;
         private String model = "";
+        /** Where the value of each of {@link #TOOL_MEMBERS} lies in the body: {start, end}. */
+        private final Map<String, int[]> toolSpans = new HashMap<>();
 
         Scan(JsonParser p) {
             this.p = p;
         }
 
-        /** Reads the members of the object whose start the parser is on. */
-        ShimPlan plan(byte[] body, SimulateWhen when) throws IOException {
+        /**
+         * Reads the members of the object whose start the parser is on; {@code body} is what it
+         * parses, {@code original} the client's bytes (the same, unless they were not UTF-8).
+         */
+        ShimPlan plan(byte[] body, byte[] original, SimulateWhen when, boolean normalizeNonStream) throws IOException {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 int start = (int) p.currentTokenLocation().getByteOffset();
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
+                int valueStart = (int) p.currentTokenLocation().getByteOffset();
                 byte kind = KEEP;
                 switch (name) {
                     case "stream" -> {
@@ -108,12 +146,34 @@ record ShimPlan(byte[] upstreamBody, boolean includeUsage, String model) {
                     case "functions" -> functions = nonEmptyArray(value);
                     default -> p.skipChildren();
                 }
+                if (TOOL_MEMBERS.containsKey(name)) {
+                    // The parser is on the value's last token, which it has read whole.
+                    toolSpans.put(name, TOOL_MEMBERS.get(name) == value
+                            ? new int[] {valueStart, (int) p.currentLocation().getByteOffset()} : null);
+                }
                 add(start, kind);
             }
-            if (!stream || (when == SimulateWhen.TOOLS && !tools && !functions)) {
-                return null;
+            boolean declaresTools = tools || functions;
+            if (stream && (when == SimulateWhen.ALWAYS || declaresTools)) {
+                byte[] upstream = rewrite(body, (int) p.currentTokenLocation().getByteOffset());
+                return new ShimPlan(true, upstream, includeUsage, model, declaredTools(body));
             }
-            return new ShimPlan(rewrite(body, (int) p.currentTokenLocation().getByteOffset()), includeUsage, model);
+            if (!stream && normalizeNonStream && declaresTools) {
+                return new ShimPlan(false, original, false, model, declaredTools(body));
+            }
+            return null;
+        }
+
+        /** The tools read from the recorded members alone, as {@link DeclaredTools#fromRequest} reads a whole request. */
+        private DeclaredTools declaredTools(byte[] body) throws IOException {
+            ObjectNode members = TREES.createObjectNode();
+            for (Map.Entry<String, int[]> span : toolSpans.entrySet()) {
+                int[] range = span.getValue();
+                if (range != null) {
+                    members.set(span.getKey(), TREES.readTree(body, range[0], range[1] - range[0]));
+                }
+            }
+            return DeclaredTools.fromRequest(members);
         }
 
         private void add(int start, byte kind) {

@@ -12,6 +12,10 @@ import java.util.Objects;
  * @param errorCode the OpenAI error {@code code} of an error llamashim answered itself (the filter's,
  *     or one a downstream reported through {@link ToolStreamFilter#OWN_ERROR_ATTRIBUTE}); {@code null} otherwise
  * @param repairs what the repair mended and extracted ({@link RepairCounts#NONE} when nothing)
+ * @param retryReason in mode {@code auto}, when the model server did not stream its answer to the
+ *     stream request: why it was or was not asked again, in lower case ({@code refused_to_stream} when
+ *     it was; {@code not_an_error}, {@code status_never_a_refusal}, {@code no_refusal_message} or
+ *     {@code known_not_a_refusal} when not); {@code null} otherwise
  * @param clientGone whether the client went away before its answer was complete
  * @param elapsed from the request entering the filter to the filter being done with it
  */
@@ -20,6 +24,7 @@ public record ShimRecord(
         ShimOutcome outcome,
         String errorCode,
         RepairCounts repairs,
+        String retryReason,
         boolean clientGone,
         Duration elapsed) {
 
@@ -32,5 +37,10 @@ public record ShimRecord(
         if ((errorCode != null) != (outcome == ShimOutcome.ERROR)) {
             throw new IllegalArgumentException("an error code goes with outcome ERROR only, got " + outcome + "/" + errorCode);
         }
+    }
+
+    /** Whether mode {@code auto} asked the model server again with {@code stream:false} (it refused to stream). */
+    public boolean retried() {
+        return "refused_to_stream".equals(retryReason);
     }
 }

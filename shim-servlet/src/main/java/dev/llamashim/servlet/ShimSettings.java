@@ -2,17 +2,20 @@ package dev.llamashim.servlet;
 
 import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.ShimException;
+import dev.llamashim.core.TextToolCalls;
 import jakarta.servlet.FilterConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
 
 /**
  * Everything {@link ToolStreamFilter} can be told, immutable. Built with {@link #builder()} or read
  * from a filter's init-params ({@code mode}, {@code chunk-size}, {@code simulate-when},
- * {@code chat-paths}, {@code max-body-bytes}, {@code max-response-bytes}, {@code heartbeat-seconds}).
+ * {@code chat-paths}, {@code max-body-bytes}, {@code max-response-bytes}, {@code heartbeat-seconds},
+ * {@code text-tool-calls}, {@code normalize-non-stream}).
  *
  * @param mode synthesize a stream from one JSON answer, repair the model server's own stream, or
  *     choose per model server ({@code auto}); default {@code synthesize}
@@ -30,6 +33,11 @@ import java.util.function.Function;
  *     idle timeouts of clients and reverse proxies from cutting a long generation, and let the
  *     container notice a client that went away. Once the stream has started, an error answer
  *     arrives as an in-stream {@code data: {"error":…}} event followed by {@code [DONE]}.
+ * @param textToolCalls whether calls of declared tools that the model wrote as text, in its
+ *     family's markup, become real {@code tool_calls} (default {@link TextToolCalls#EXTRACT})
+ * @param normalizeNonStream whether the JSON answer to a {@code stream:false} chat request that
+ *     declared tools gets the same repairs and extraction as a stream (default {@code false}:
+ *     such requests pass untouched)
  */
 public record ShimSettings(
         Mode mode,
@@ -38,7 +46,9 @@ public record ShimSettings(
         List<String> chatPaths,
         long maxBodyBytes,
         long maxResponseBytes,
-        Duration heartbeat) {
+        Duration heartbeat,
+        TextToolCalls textToolCalls,
+        boolean normalizeNonStream) {
 
     /** The default chat path suffix, which matches {@code /v1/chat/completions} and {@code /chat/completions}. */
     public static final String DEFAULT_CHAT_PATH = "/chat/completions";
@@ -73,6 +83,7 @@ public record ShimSettings(
         if (heartbeat.isNegative()) {
             throw new ShimConfigException("heartbeat-seconds must be 0 (off) or more, got " + heartbeat.toSeconds());
         }
+        Objects.requireNonNull(textToolCalls, "textToolCalls");
     }
 
     /** Whether heartbeats are on. */
@@ -80,7 +91,10 @@ public record ShimSettings(
         return !heartbeat.isZero();
     }
 
-    /** The defaults: {@code synthesize}, 50 code points a piece, {@code tools}, {@code /chat/completions}, 16 MiB, 64 MiB, 15 s. */
+    /**
+     * The defaults: {@code synthesize}, 50 code points a piece, {@code tools}, {@code /chat/completions},
+     * 16 MiB, 64 MiB, 15 s, {@code extract}, non-streaming requests untouched.
+     */
     public static ShimSettings defaults() {
         return builder().build();
     }
@@ -146,7 +160,43 @@ public record ShimSettings(
         if (heartbeat != null) {
             builder.heartbeat(Duration.ofSeconds(parseLong("heartbeat-seconds", heartbeat)));
         }
+        String textToolCalls = params.apply("text-tool-calls");
+        if (textToolCalls != null) {
+            builder.textToolCalls(parseTextToolCalls(textToolCalls));
+        }
+        String normalize = params.apply("normalize-non-stream");
+        if (normalize != null) {
+            builder.normalizeNonStream(parseBoolean("normalize-non-stream", normalize));
+        }
         return builder.build();
+    }
+
+    /**
+     * Reads {@code extract} or {@code off}, in any case.
+     *
+     * @throws ShimConfigException for any other value, naming the ones accepted
+     */
+    public static TextToolCalls parseTextToolCalls(String value) {
+        String normalized = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        return switch (normalized) {
+            case "extract" -> TextToolCalls.EXTRACT;
+            case "off" -> TextToolCalls.OFF;
+            default -> throw new ShimConfigException("text-tool-calls must be \"extract\" or \"off\", got \"" + value + "\"");
+        };
+    }
+
+    /** The spelling of {@code value} in config files and init-params: {@code extract} or {@code off}. */
+    public static String spell(TextToolCalls value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean parseBoolean(String name, String value) {
+        String normalized = value.trim().toLowerCase(Locale.ROOT);
+        return switch (normalized) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new ShimConfigException(name + " must be \"true\" or \"false\", got \"" + value + "\"");
+        };
     }
 
     private static long parseLong(String name, String value) {
@@ -166,6 +216,8 @@ public record ShimSettings(
         private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
         private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
         private Duration heartbeat = DEFAULT_HEARTBEAT;
+        private TextToolCalls textToolCalls = TextToolCalls.EXTRACT;
+        private boolean normalizeNonStream;
 
         private Builder() {}
 
@@ -221,9 +273,22 @@ public record ShimSettings(
             return this;
         }
 
+        /** Whether tool calls written as text are turned into real ones ({@code extract}) or left as text ({@code off}). */
+        public Builder textToolCalls(TextToolCalls textToolCalls) {
+            this.textToolCalls = textToolCalls;
+            return this;
+        }
+
+        /** Whether JSON answers to {@code stream:false} requests with tools are repaired too. */
+        public Builder normalizeNonStream(boolean normalizeNonStream) {
+            this.normalizeNonStream = normalizeNonStream;
+            return this;
+        }
+
         /** The settings, checked. */
         public ShimSettings build() {
-            return new ShimSettings(mode, chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeat);
+            return new ShimSettings(mode, chunking, simulateWhen, chatPaths, maxBodyBytes, maxResponseBytes, heartbeat,
+                    textToolCalls, normalizeNonStream);
         }
     }
 }

@@ -32,15 +32,18 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  *       answer is mended event by event on its way to the client (missing {@code index} or
  *       {@code id}, repeated names, object arguments, missing finish or {@code [DONE]}…), and a
  *       {@code 200} JSON answer is streamed as in {@code synthesize};
- *   <li>{@code auto}: as {@code repair}, but an error status in answer to the stream request (as
- *       older llama-server builds give: {@code 500 Cannot use tools with stream}) makes the filter
- *       ask once more with {@code stream:false} and synthesize; a model server that refused is
- *       asked for JSON straight away for the next hour. This needs the filter mapped for
+ *   <li>{@code auto}: as {@code repair}, but a refusal to stream (as older llama-server builds
+ *       give: {@code 500 Cannot use tools with stream}; any other error is passed on) makes the
+ *       filter ask once more with {@code stream:false} and synthesize; a model server that refused
+ *       is asked for JSON straight away for the next hour. This needs the filter mapped for
  *       {@code ASYNC} dispatches as well as {@code REQUEST}.
  * </ul>
  * A non-200 or non-JSON answer reaches the client as it came; a 200 JSON answer that is no chat
- * completion becomes a 502 error. Every other request passes through untouched and unbuffered
- * (chat POSTs are read to decide, then replayed byte for byte).
+ * completion becomes a 502 error. In every mode, tool calls of declared tools that the model wrote
+ * as text are turned into real ones ({@code text-tool-calls}, default {@code extract}). Every
+ * other request passes through untouched and unbuffered (chat POSTs are read to decide, then
+ * replayed byte for byte), except, with {@code normalize-non-stream}, a {@code stream:false}
+ * chat request with tools, whose 200 JSON answer gets the same repairs, as JSON.
  *
  * <p>No thread waits while the model generates: an async downstream (a proxy servlet) finishes
  * through {@code AsyncContext.complete()}, and the answer is written with non-blocking output.
@@ -151,20 +154,24 @@ public final class ToolStreamFilter implements Filter {
             OpenAiError tooLarge = new OpenAiError(413,
                     "the request body is larger than max-body-bytes (" + settings.maxBodyBytes() + " bytes)",
                     "invalid_request_error", "request_too_large");
-            recorder.end(ShimOutcome.ERROR, tooLarge.code(), RepairCounts.NONE, false);
+            recorder.end(ShimOutcome.ERROR, tooLarge.code(), RepairCounts.NONE, null, false);
             reject(http, httpResponse, tooLarge);
             return;
         }
-        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen());
+        ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen(), settings.normalizeNonStream());
         if (plan == null) {
             passThrough(chain, new ReplayedBodyRequest(http, body), response, recorder);
             return;
         }
-        http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
+        if (plan.stream()) {
+            http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
+        }
         try {
-            new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals, heartbeats, recorder).run(chain);
+            // A JSON answer to normalize never starts a stream, so it gets no heartbeats.
+            new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals,
+                    plan.stream() ? heartbeats : null, recorder).run(chain);
         } catch (IOException | ServletException | RuntimeException e) {
-            recorder.end(ShimOutcome.ERROR, "downstream_failure", RepairCounts.NONE, false);
+            recorder.end(ShimOutcome.ERROR, "downstream_failure", RepairCounts.NONE, null, false);
             throw e;
         }
     }
@@ -178,7 +185,7 @@ public final class ToolStreamFilter implements Filter {
             if (request.isAsyncStarted()) {
                 request.getAsyncContext().addListener(recorder);
             } else {
-                recorder.end(ShimOutcome.PASSED_THROUGH, null, RepairCounts.NONE, false);
+                recorder.end(ShimOutcome.PASSED_THROUGH, null, RepairCounts.NONE, null, false);
             }
         }
     }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.ChunkingPolicy;
+import dev.llamashim.core.DeclaredTools;
+import dev.llamashim.core.RepairOptions;
 import dev.llamashim.core.SseChunk;
 import dev.llamashim.core.SseParser;
 import dev.llamashim.core.StreamAccumulator;
@@ -37,7 +39,7 @@ class FilterFuzzProperties {
 
     @Property(tries = 400)
     void anyRequestBodyIsEitherLeftAloneOrRewrittenToStreamFalse(@ForAll("requestBodies") byte[] body) throws Exception {
-        ShimPlan plan = ShimPlan.decide(body, SimulateWhen.TOOLS);
+        ShimPlan plan = ShimPlan.decide(body, SimulateWhen.TOOLS, false);
 
         Statistics.label("shimmed").collect(plan != null);
         Statistics.label("shimmed").coverage(coverage -> {
@@ -51,6 +53,12 @@ class FilterFuzzProperties {
             assertThat(rewritten.get("stream").booleanValue()).isFalse();
             assertThat(rewritten.has("stream_options")).isFalse();
             assertThat(rewritten.size()).isEqualTo(original.size() - (original.has("stream_options") ? 1 : 0));
+            DeclaredTools expected = DeclaredTools.fromRequest(original);
+            assertThat(plan.tools().names()).containsExactlyElementsOf(expected.names());
+            assertThat(plan.tools().forcedFunction()).isEqualTo(expected.forcedFunction());
+            for (String name : expected.names()) {
+                assertThat(plan.tools().parameters(name)).isEqualTo(expected.parameters(name));
+            }
         }
     }
 
@@ -60,7 +68,7 @@ class FilterFuzzProperties {
         CapturedResponse captured = new CapturedResponse(200, List.of(Map.entry("Server", "llama.cpp")),
                 "application/json; charset=utf-8", "utf-8", body, body.length, false);
 
-        ShimAnswer answer = ShimAnswer.of(captured, SYNTHESIZER, includeUsage);
+        ShimAnswer answer = ShimAnswer.of(captured, SYNTHESIZER, RepairOptions.of(includeUsage));
 
         Statistics.label("status").collect(answer.status());
         Statistics.label("status").coverage(coverage -> {

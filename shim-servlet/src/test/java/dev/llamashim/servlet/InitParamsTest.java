@@ -6,6 +6,7 @@ import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.StreamRepairer;
 import dev.llamashim.core.StreamSynthesizer;
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.servlet.testing.Http;
 import dev.llamashim.servlet.testing.ReplayServlet;
@@ -62,6 +63,26 @@ class InitParamsTest {
         ShimConfigException error = org.junit.jupiter.api.Assertions.assertThrows(ShimConfigException.class,
                 () -> new ToolStreamFilter().init(new FakeFilterConfig(Map.of("chunk-size", "fifty"))));
         assertThat(error.getMessage()).isEqualTo("chunk-size must be a whole number, got \"fifty\"");
+    }
+
+    @Test
+    void textToolCallsAndNormalizeNonStreamAreReadInAnyCase() {
+        ShimSettings settings = ShimSettings.fromParams(Map.of("text-tool-calls", " OFF ", "normalize-non-stream", "True")::get);
+
+        assertThat(settings.textToolCalls()).isEqualTo(TextToolCalls.OFF);
+        assertThat(settings.normalizeNonStream()).isTrue();
+        assertThat(ShimSettings.defaults().textToolCalls()).isEqualTo(TextToolCalls.EXTRACT);
+        assertThat(ShimSettings.defaults().normalizeNonStream()).isFalse();
+    }
+
+    @Test
+    void badTextToolCallsAndNormalizeNonStreamValuesStopTheFilterWithTheValuesAccepted() {
+        ShimConfigException textError = org.junit.jupiter.api.Assertions.assertThrows(ShimConfigException.class,
+                () -> new ToolStreamFilter().init(new FakeFilterConfig(Map.of("text-tool-calls", "strip"))));
+        assertThat(textError.getMessage()).isEqualTo("text-tool-calls must be \"extract\" or \"off\", got \"strip\"");
+        ShimConfigException normalizeError = org.junit.jupiter.api.Assertions.assertThrows(ShimConfigException.class,
+                () -> new ToolStreamFilter().init(new FakeFilterConfig(Map.of("normalize-non-stream", "yes"))));
+        assertThat(normalizeError.getMessage()).isEqualTo("normalize-non-stream must be \"true\" or \"false\", got \"yes\"");
     }
 
     /** Just enough of a FilterConfig to call init() directly. */

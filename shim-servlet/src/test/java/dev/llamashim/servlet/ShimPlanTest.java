@@ -2,6 +2,7 @@ package dev.llamashim.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llamashim.core.DeclaredTools;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ShimPlanTest {
 
     private static ShimPlan plan(String body) {
-        return ShimPlan.decide(body.getBytes(StandardCharsets.UTF_8), SimulateWhen.TOOLS);
+        return ShimPlan.decide(body.getBytes(StandardCharsets.UTF_8), SimulateWhen.TOOLS, false);
     }
 
     private static String upstream(String body) {
@@ -69,7 +70,7 @@ class ShimPlanTest {
         assertThat(plan("[{\"stream\":true,\"tools\":[1]}]")).isNull();
         assertThat(plan("{\"stream\":true,\"tools\":[1]")).isNull();
         assertThat(plan("")).isNull();
-        assertThat(ShimPlan.decide("{\"stream\":true}".getBytes(StandardCharsets.UTF_8), SimulateWhen.ALWAYS)).isNotNull();
+        assertThat(ShimPlan.decide("{\"stream\":true}".getBytes(StandardCharsets.UTF_8), SimulateWhen.ALWAYS, false)).isNotNull();
     }
 
     @Test
@@ -81,7 +82,7 @@ class ShimPlanTest {
     void aUtf16BodyIsForwardedAsCompactUtf8() {
         byte[] body = "{ \"stream\": true, \"tools\": [\"é\"], \"n\": 1.50 }".getBytes(StandardCharsets.UTF_16LE);
 
-        ShimPlan plan = ShimPlan.decide(body, SimulateWhen.TOOLS);
+        ShimPlan plan = ShimPlan.decide(body, SimulateWhen.TOOLS, false);
 
         assertThat(new String(plan.upstreamBody(), StandardCharsets.UTF_8)).isEqualTo("{\"stream\":false,\"tools\":[\"é\"],\"n\":1.50}");
     }
@@ -89,5 +90,85 @@ class ShimPlanTest {
     @Test
     void aByteOrderMarkStaysInFrontOfTheObject() {
         assertThat(upstream("\uFEFF{\"stream\":true,\"tools\":[1]}")).isEqualTo("\uFEFF{\"stream\":false,\"tools\":[1]}");
+    }
+
+    @Test
+    void theDeclaredToolsAreReadFromToolsFunctionsAndToolChoiceAsFromTheWholeRequest() {
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"{\\\"tools\\\":1}\"}],\"stream\":true,"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"old\"}}],"
+                + "\"tools\" : [ {\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+                + "{\"type\":\"object\",\"properties\":{\"days\":{\"type\":\"integer\"}}}}} ] ,"
+                + "\"functions\":[{\"name\":\"legacy\"}],"
+                + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}}";
+
+        DeclaredTools tools = plan(body).tools();
+
+        assertThat(tools.names()).containsExactly("get_weather", "legacy");
+        assertThat(tools.parameters("get_weather").orElseThrow().at("/properties/days/type").asText()).isEqualTo("integer");
+        assertThat(tools.parameters("legacy")).isEmpty();
+        assertThat(tools.forcedFunction()).contains("get_weather");
+        assertThat(tools.toString()).isEqualTo(DeclaredTools.fromRequest(body.getBytes(StandardCharsets.UTF_8)).toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"auto\"|",
+        "\"required\"|",
+        "{\"type\":\"function\",\"function\":{\"name\":\"f\"}}|f",
+        "{\"type\":\"function\",\"function\":{\"name\":\"f\"}},\"tool_choice\":\"auto\"|",
+    })
+    void onlyAToolChoiceNamingAFunctionForcesIt(String choice, String forced) {
+        DeclaredTools tools = plan("{\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+                + "\"tool_choice\":" + choice + "}").tools();
+
+        assertThat(tools.forcedFunction().orElse(null)).isEqualTo(forced);
+    }
+
+    @Test
+    void theOlderFunctionCallForcesAFunctionToo() {
+        DeclaredTools tools = plan("{\"function_call\":{\"name\":\"g\"},\"stream\":true,\"functions\":[{\"name\":\"g\"}]}").tools();
+
+        assertThat(tools.forcedFunction()).contains("g");
+    }
+
+    @Test
+    void aUtf16BodysToolsAreReadToo() {
+        byte[] body = "{\"stream\":true,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"é\"}}]}"
+                .getBytes(StandardCharsets.UTF_16BE);
+
+        assertThat(ShimPlan.decide(body, SimulateWhen.TOOLS, false).tools().names()).containsExactly("é");
+    }
+
+    @Test
+    void withNormalizeNonStreamANonStreamingRequestWithToolsIsTakenOnAndForwardedAsItCame() {
+        byte[] body = "{ \"stream\" : false, \"stream_options\":{\"include_usage\":true}, \"tools\":[{\"function\":{\"name\":\"f\"}}] }"
+                .getBytes(StandardCharsets.UTF_8);
+
+        ShimPlan plan = ShimPlan.decide(body, SimulateWhen.TOOLS, true);
+
+        assertThat(plan.stream()).isFalse();
+        assertThat(plan.upstreamBody()).isSameAs(body);
+        assertThat(plan.tools().names()).containsExactly("f");
+        assertThat(ShimPlan.decide(body, SimulateWhen.TOOLS, false)).isNull();
+    }
+
+    @Test
+    void normalizeNonStreamTakesOnlyRequestsThatDeclareTools() {
+        assertThat(ShimPlan.decide(bytes("{\"tools\":[{}]}"), SimulateWhen.TOOLS, true).stream()).isFalse();
+        assertThat(ShimPlan.decide(bytes("{\"functions\":[{}],\"stream\":null}"), SimulateWhen.TOOLS, true).stream()).isFalse();
+        assertThat(ShimPlan.decide(bytes("{\"stream\":false}"), SimulateWhen.ALWAYS, true)).isNull();
+        assertThat(ShimPlan.decide(bytes("{\"stream\":false,\"tools\":[]}"), SimulateWhen.TOOLS, true)).isNull();
+        assertThat(ShimPlan.decide(bytes("{\"stream\":true,\"tools\":[{}]}"), SimulateWhen.TOOLS, true).stream()).isTrue();
+    }
+
+    @Test
+    void aUtf16RequestToNormalizeIsForwardedInItsOwnBytes() {
+        byte[] body = "{\"tools\":[{\"function\":{\"name\":\"f\"}}]}".getBytes(StandardCharsets.UTF_16LE);
+
+        assertThat(ShimPlan.decide(body, SimulateWhen.TOOLS, true).upstreamBody()).isSameAs(body);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

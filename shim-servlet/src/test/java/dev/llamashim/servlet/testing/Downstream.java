@@ -40,10 +40,20 @@ public enum Downstream {
 
     /** Starts {@code kind} with {@code filter} in front of this downstream, which answers with {@code route}. */
     public Setup start(ServletContainer.Kind kind, jakarta.servlet.Filter filter, Function<RecordedRequest, Reply> route, int maxThreads) {
+        return start(kind, filter, route, maxThreads, java.time.Duration.ofSeconds(30));
+    }
+
+    /**
+     * As {@link #start(ServletContainer.Kind, jakarta.servlet.Filter, Function, int)}; a {@link #PROXY}
+     * answers 504 when the fake server has not answered in full within {@code proxyTimeout}.
+     */
+    public Setup start(ServletContainer.Kind kind, jakarta.servlet.Filter filter, Function<RecordedRequest, Reply> route, int maxThreads,
+            java.time.Duration proxyTimeout) {
         if (this == PROXY) {
             FakeLlamaServer upstream = FakeLlamaServer.start(route);
             HttpServlet proxy = new StreamingProxyServlet();
-            Map<String, String> params = Map.of("proxyTo", upstream.baseUri().toString(), "timeout", "30000");
+            Map<String, String> params = Map.of("proxyTo", upstream.baseUri().toString(),
+                    "timeout", Long.toString(proxyTimeout.toMillis()));
             return new Setup(kind.start(filter, proxy, params, maxThreads), null, upstream);
         }
         ReplayServlet replay = switch (this) {

@@ -2,23 +2,20 @@ package dev.llamashim.examples.springboot;
 
 import dev.llamashim.examples.gateway.GatewayConfig;
 import dev.llamashim.examples.gateway.GatewayServlet;
-import dev.llamashim.servlet.ShimSettings;
-import dev.llamashim.servlet.ToolStreamFilter;
-import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 
 /**
  * A Spring Boot app (Tomcat inside) that forwards {@code /v1/*} to a model server with the gateway
- * servlet, and llamashim's filter in front of it. The forwarding is a plain async servlet, so it
- * runs beside (not through) Spring MVC's {@code DispatcherServlet}.
+ * servlet. llamashim's filter comes from {@code llamashim-spring-boot-starter} on the class path,
+ * configured by {@code llamashim.*} properties. The forwarding is a plain async servlet, so it runs
+ * beside (not through) Spring MVC's {@code DispatcherServlet}.
  */
 @SpringBootApplication
 public class ShimmedGatewayApplication {
@@ -31,17 +28,6 @@ public class ShimmedGatewayApplication {
             @Value("${model.response-timeout:600s}") Duration responseTimeout) {
         GatewayServlet gateway = new GatewayServlet(new GatewayConfig(List.of(modelUrl), apiKey, responseTimeout));
         ServletRegistrationBean<GatewayServlet> registration = new ServletRegistrationBean<>(gateway, "/v1/*");
-        registration.setAsyncSupported(true);
-        return registration;
-    }
-
-    /** llamashim's filter in front of the gateway, async-supported, configured from {@code llamashim.*} properties. */
-    @Bean
-    FilterRegistrationBean<ToolStreamFilter> llamashimFilter(@Value("${llamashim.chunk-size:50}") int chunkSize) {
-        ToolStreamFilter filter = new ToolStreamFilter(ShimSettings.builder().chunkSize(chunkSize).build());
-        FilterRegistrationBean<ToolStreamFilter> registration = new FilterRegistrationBean<>(filter);
-        registration.addUrlPatterns("/v1/*");
-        registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
         registration.setAsyncSupported(true);
         return registration;
     }
