@@ -26,13 +26,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 
 /**
  * {@code java -jar llamashim.jar probe}: asks a model server a few small requests (its models; a
  * tool call with {@code stream:false}, and with {@code stream:true} with and without
  * {@code include_usage}; a plain stream with and without it), runs its answers through
  * shim-core's repair as llamashim would, and says which mode serves streaming tool calls from it.
- * Each request is bounded by {@code request_timeout}; after one times out, the rest are not asked.
+ * Each request is bounded by {@code request_timeout}, and the whole run by a total time; after a
+ * request times out, or once the total time is up, the rest are not asked. An API key, when given,
+ * goes in each request's {@code Authorization} header and nowhere else.
  */
 final class Probe {
 
@@ -46,24 +49,34 @@ final class Probe {
 
     private final URI target;
     private final Duration timeout;
+    private final Duration total;
+    private final String apiKey;
     private final HttpClient client;
     private String model;
     private boolean silent;
+    private boolean outOfTime;
+    private long startNanos;
 
     /**
      * @param target the model server's base URL ({@code target_url})
      * @param model the model to name, or {@code null} to take the first the server lists
      * @param timeout the bound of each request ({@code request_timeout})
+     * @param total the bound of the whole run
+     * @param apiKey sent as {@code Authorization: Bearer …}, or {@code null} for none
+     * @param client the client to ask with, its TLS set up from {@code verify_ssl}
      */
-    Probe(URI target, String model, Duration timeout, HttpClient client) {
+    Probe(URI target, String model, Duration timeout, Duration total, String apiKey, HttpClient client) {
         this.target = target;
         this.model = model;
         this.timeout = timeout;
+        this.total = total;
+        this.apiKey = apiKey;
         this.client = client;
     }
 
     /** Asks the requests and judges the answers. */
     ProbeReport run() {
+        startNanos = System.nanoTime();
         List<ProbeCheck> checks = new ArrayList<>();
         checks.add(models());
         ProbeCheck json = chat("tools, stream:false", true, false, false);
@@ -72,12 +85,19 @@ final class Probe {
         ProbeCheck plain = chat("no tools, stream:true", false, true, false);
         ProbeCheck plainUsage = chat("no tools, stream:true + include_usage", false, true, true);
         checks.addAll(List.of(json, stream, streamUsage, plain, plainUsage));
-        return new ProbeReport(target.toString(), model == null ? "" : model, checks,
-                verdictMode(json, stream), verdictWhy(checks.get(0), json, stream, streamUsage));
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - startNanos);
+        return new ProbeReport(target.toString(), model == null ? "" : model, apiKey != null, checks,
+                verdictMode(json, stream), verdictWhy(checks.get(0), json, stream, streamUsage), elapsed, total);
     }
 
     private ProbeCheck models() {
         Answer answer = send(HttpRequest.newBuilder(URI.create(target + "/v1/models")).GET());
+        if (answer.status() == 401 || answer.status() == 403) {
+            return new ProbeCheck(MODELS, true, answer.status(), false, List.of(), RepairCounts.NONE, false, false,
+                    answer.status() + ": " + excerpt(answer.body()) + (apiKey == null
+                            ? " (no API key was sent: give one with --api-key or LLAMASHIM_PROBE_API_KEY)"
+                            : " (the API key given was sent)"));
+        }
         if (answer.failure() != null) {
             return ProbeCheck.unanswered(MODELS, answer.failure());
         }
@@ -100,6 +120,9 @@ final class Probe {
     private ProbeCheck chat(String name, boolean tools, boolean stream, boolean includeUsage) {
         if (silent) {
             return ProbeCheck.unanswered(name, "not asked: an earlier request got no answer within request_timeout");
+        }
+        if (outOfTime) {
+            return ProbeCheck.unanswered(name, "not asked: " + totalUp());
         }
         byte[] body = requestBody(tools, stream, includeUsage);
         Answer answer = send(HttpRequest.newBuilder(URI.create(target + "/v1/chat/completions"))
@@ -153,8 +176,13 @@ final class Probe {
     }
 
     private String verdictWhy(ProbeCheck models, ProbeCheck json, ProbeCheck stream, ProbeCheck streamUsage) {
-        if (!models.answered() && !json.answered() && !silent) {
+        if (!models.answered() && !json.answered() && !silent && !outOfTime) {
             return "cannot reach " + target + ": " + models.detail();
+        }
+        if (json.status() == 401 || json.status() == 403) {
+            return "the server refused the probe's requests (" + json.status() + "): "
+                    + (apiKey == null ? "give it an API key with --api-key or " + ProbeCommand.API_KEY_ENV
+                            : "check the API key given") + ".";
         }
         if (stream.answered() && stream.streamed() && stream.hasToolCall()) {
             boolean right = !stream.changed() && stream.repairs().isEmpty();
@@ -181,6 +209,9 @@ final class Probe {
             return "the server did not answer within request_timeout (" + ConfigKeys.REQUEST_TIMEOUT.print(timeout)
                     + " s); raise it (--request-timeout) if the model is just slow.";
         }
+        if (outOfTime) {
+            return totalUp() + " before the answers could tell; raise it (--total-timeout) if the model is just slow.";
+        }
         return "its answers carry no tool call in any form llamashim can read: check that the model and its chat template"
                 + " support tools (llama-server needs --jinja), and that --model names the right model.";
     }
@@ -201,26 +232,43 @@ final class Probe {
         return body.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The answer, or a failure said for a person; never waits longer than {@code request_timeout}. */
+    /**
+     * The answer, or a failure said for a person; never waits longer than {@code request_timeout},
+     * nor past the end of the total time.
+     */
     private Answer send(HttpRequest.Builder request) {
-        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request.timeout(timeout).build(),
+        Duration left = total.minusNanos(System.nanoTime() - startNanos);
+        if (left.compareTo(Duration.ofMillis(1)) < 0) {
+            outOfTime = true;
+            return Answer.failed("not asked: " + totalUp());
+        }
+        boolean cutByTotal = left.compareTo(timeout) < 0;
+        Duration wait = cutByTotal ? left : timeout;
+        if (apiKey != null) {
+            request.header("Authorization", "Bearer " + apiKey);
+        }
+        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request.timeout(wait).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         try {
-            HttpResponse<byte[]> response = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            HttpResponse<byte[]> response = future.get(wait.toMillis(), TimeUnit.MILLISECONDS);
             return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
                     response.body(), null);
         } catch (TimeoutException e) {
             future.cancel(true);
-            silent = true;
-            return Answer.failed("no answer within request_timeout (" + ConfigKeys.REQUEST_TIMEOUT.print(timeout) + " s)");
+            return timedOut(cutByTotal);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof java.net.http.HttpTimeoutException) {
-                silent = true;
-                return Answer.failed("no answer within request_timeout (" + ConfigKeys.REQUEST_TIMEOUT.print(timeout) + " s)");
+                return timedOut(cutByTotal);
             }
             if (cause instanceof ConnectException) {
                 return Answer.failed("cannot connect (" + cause.getClass().getSimpleName() + ")");
+            }
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof SSLException) {
+                    return Answer.failed("TLS failed: " + t.getMessage() + " (verify_ssl: the path of the CA file that"
+                            + " signed the server's certificate, or false to not check it)");
+                }
             }
             return Answer.failed("the exchange failed: " + cause);
         } catch (InterruptedException e) {
@@ -228,6 +276,20 @@ final class Probe {
             future.cancel(true);
             return Answer.failed("interrupted");
         }
+    }
+
+    /** A request that got no answer in time: the rest are not asked. */
+    private Answer timedOut(boolean cutByTotal) {
+        if (cutByTotal) {
+            outOfTime = true;
+            return Answer.failed("no answer: " + totalUp());
+        }
+        silent = true;
+        return Answer.failed("no answer within request_timeout (" + ConfigKeys.REQUEST_TIMEOUT.print(timeout) + " s)");
+    }
+
+    private String totalUp() {
+        return "the probe's total time (" + ConfigKeys.REQUEST_TIMEOUT.print(total) + " s) was up";
     }
 
     /** One HTTP answer, or why there was none. */

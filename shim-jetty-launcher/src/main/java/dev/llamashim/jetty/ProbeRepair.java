@@ -3,6 +3,8 @@ package dev.llamashim.jetty;
 import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.DeclaredTools;
 import dev.llamashim.core.RepairOptions;
+import dev.llamashim.core.RepairResult;
+import dev.llamashim.core.ResponseRepair;
 import dev.llamashim.core.SseParser;
 import dev.llamashim.core.StreamAccumulator;
 import dev.llamashim.core.StreamRepairer;
@@ -45,17 +47,17 @@ final class ProbeRepair {
         byte[] repaired = out.toByteArray();
         StreamAccumulator accumulator = new StreamAccumulator();
         SseParser.parseAll(repaired).forEach(accumulator::accept);
-        // Issue 13: RepairCounts from repairer.report() here.
-        return new Result(accumulator.toResponse(), RepairCounts.NONE, !Arrays.equals(raw, repaired));
+        return new Result(accumulator.toResponse(), RepairCounts.of(repairer.report()), !Arrays.equals(raw, repaired));
     }
 
     /**
-     * A {@code stream:false} JSON answer, as mode {@code synthesize} reads it.
+     * A {@code stream:false} JSON answer, read and repaired as mode {@code synthesize} does before
+     * it makes the stream ({@link ResponseRepair#repair}).
      *
      * @throws dev.llamashim.core.ShimException when it is not a chat completion
      */
     static Result json(byte[] raw, RepairOptions options) {
-        // Issue 13: ResponseRepair.repair(response, options) here, its report as RepairCounts.
-        return new Result(ChatResponse.parse(raw), RepairCounts.NONE, false);
+        RepairResult repaired = ResponseRepair.repair(ChatResponse.parse(raw), options);
+        return new Result(repaired.response(), RepairCounts.of(repaired.report()), !repaired.report().isEmpty());
     }
 }

@@ -324,6 +324,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theProbesApiKeyVariableIsNoUnknownVariableForAStart() {
+        LauncherConfig config = ConfigLoader.load(new String[0], Map.of(ProbeCommand.API_KEY_ENV, "sk-1"), dir).config();
+
+        assertThat(config).isEqualTo(LauncherConfig.defaults());
+    }
+
+    @Test
     void flagErrorsNameTheFlag() {
         assertThatThrownBy(() -> ConfigLoader.load(new String[] {"--verify-ssl", "/nope/ca.pem"}, Map.of(), dir))
                 .hasMessageStartingWith("verify_ssl from flag --verify-ssl: expected true, false, or the path")

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llamashim.core.testing.BrokenCorpus;
+import dev.llamashim.core.testing.BrokenCorpus.BrokenCase;
+import dev.llamashim.jetty.testing.TestCertificate;
 import dev.llamashim.servlet.testing.FakeLlamaServer;
 import dev.llamashim.servlet.testing.RecordedRequest;
 import dev.llamashim.servlet.testing.Reply;
@@ -20,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +38,16 @@ class ProbeTest {
     private record Outcome(int exitCode, String out, String err) {}
 
     private Outcome probe(String... args) {
+        return probe(Map.of(), args);
+    }
+
+    private Outcome probe(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("probe"));
         all.addAll(List.of(args));
         int code = new Cli(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-                Map.of(), dir).run(all.toArray(String[]::new));
+                env, dir).run(all.toArray(String[]::new));
         return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -93,15 +99,11 @@ class ProbeTest {
     }
 
     @Test
-    void aServerWhoseStreamNeedsMendingGetsAutoAndTheProbeSaysItWasRepaired() throws Exception {
-        // Ollama-shaped: no index, arguments as an object, finish_reason stop on a tool call.
-        Reply broken = eventStream(
-                "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
-                        + "\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":"
-                        + "{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}}]},\"finish_reason\":null}]}",
-                "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
-                        + "\"delta\":{},\"finish_reason\":\"tool_calls\"}]}");
-        try (FakeLlamaServer server = FakeLlamaServer.start(streamingToolsAs(broken))) {
+    void aServerWhoseStreamNeedsMendingGetsAutoAndTheProbeNamesTheDefects() throws Exception {
+        // mlx-openai-server: two calls, each in a delta of its own, without index or id.
+        BrokenCase broken = BrokenCorpus.load("mlx-calls-without-index-or-id");
+        try (FakeLlamaServer server = FakeLlamaServer.start(streamingToolsAs(
+                Reply.of(200, "text/event-stream", broken.upstream())))) {
             Outcome outcome = probe(server, "--json");
 
             assertThat(outcome.exitCode()).isZero();
@@ -109,8 +111,11 @@ class ProbeTest {
             assertThat(report.path("recommended_mode").asText()).isEqualTo("auto");
             JsonNode stream = check(report, "tools, stream:true");
             assertThat(stream.path("repair_changed_answer").asBoolean()).isTrue();
-            assertThat(stream.path("tool_calls").get(0).asText()).isEqualTo("get_weather");
-            assertThat(report.path("why").asText()).contains("not as strict clients need them");
+            assertThat(stream.path("tool_calls")).extracting(JsonNode::asText).containsExactly("get_weather", "get_time");
+            assertThat(stream.path("mended").path("missing_index").asInt()).isEqualTo(2);
+            assertThat(stream.path("mended").path("missing_id").asInt()).isEqualTo(2);
+            assertThat(report.path("why").asText()).contains("not as strict clients need them")
+                    .contains("missing_id:2").contains("missing_index:2");
         }
     }
 
@@ -129,7 +134,6 @@ class ProbeTest {
     }
 
     @Test
-    @Disabled("needs issue 13's text extraction (TextToolCallExtractor, RepairReport): enable when it is merged")
     void toolCallsLeftAsHermesMarkupInContentAreFoundAndNamed() throws Exception {
         Reply markup = eventStream("{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
                 + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"<tool_call>\\n{\\\"name\\\": "
@@ -199,6 +203,88 @@ class ProbeTest {
                 socket.close();
             }
         }
+    }
+
+    @Test
+    void anHttpsServerIsProbedWithTheTlsSettingsOfVerifySsl() throws Exception {
+        TestCertificate certificate = TestCertificate.generate(dir);
+        try (FakeLlamaServer server = FakeLlamaServer.startTls(certificate.keyStore(), certificate.password(),
+                Routes.llamaServer("new"))) {
+            Outcome untrusted = probe(server);
+            Outcome withCaFile = probe(server, "--verify-ssl", certificate.pem().toString());
+            Outcome unchecked = probe(server, "--verify-ssl", "false");
+
+            assertThat(untrusted.exitCode()).isEqualTo(ProbeCommand.NOT_USABLE);
+            assertThat(untrusted.out()).contains("TLS failed").contains("verify_ssl");
+            assertThat(withCaFile.exitCode()).isZero();
+            assertThat(withCaFile.out()).contains("Recommended: mode auto");
+            assertThat(unchecked.exitCode()).isZero();
+            assertThat(unchecked.out()).contains("Recommended: mode auto");
+        }
+    }
+
+    @Test
+    void anApiKeyIsSentWithEveryRequestAndNeverPrinted() throws Exception {
+        String key = "sk-probe-SECRET-4711";
+        Function<RecordedRequest, Reply> llamaServer = Routes.llamaServer("new");
+        Reply unauthorized = Reply.json(401, "{\"error\":{\"message\":\"Invalid API Key\",\"type\":\"authentication_error\",\"code\":401}}");
+        try (FakeLlamaServer server = FakeLlamaServer.start(request -> {
+            String authorization = request.header("Authorization");
+            if (authorization == null) {
+                return unauthorized;
+            }
+            // A server that quotes the key it was sent back in its error.
+            return authorization.equals("Bearer " + key) ? llamaServer.apply(request) : Reply.json(401,
+                    "{\"error\":{\"message\":\"wrong key " + authorization.substring("Bearer ".length())
+                            + "\",\"type\":\"authentication_error\"}}");
+        })) {
+            Outcome withoutKey = probe(server);
+            Outcome fromEnv = probe(Map.of(ProbeCommand.API_KEY_ENV, key, ProbeCommand.OPENAI_API_KEY_ENV, "sk-other"),
+                    "--target-url", server.baseUri().toString());
+            Outcome fromFlag = probe(server, "--api-key", key, "--json");
+            Outcome wrongKeyEchoed = probe(Map.of(ProbeCommand.OPENAI_API_KEY_ENV, "sk-wrong-" + key),
+                    "--target-url", server.baseUri().toString());
+
+            assertThat(withoutKey.exitCode()).isEqualTo(ProbeCommand.NOT_USABLE);
+            assertThat(withoutKey.out()).contains("401: Invalid API Key (no API key was sent")
+                    .contains("the server refused the probe's requests (401)");
+            assertThat(fromEnv.exitCode()).isZero();
+            assertThat(fromEnv.out()).contains(", with an API key").contains("Recommended: mode auto");
+            assertThat(fromFlag.exitCode()).isZero();
+            assertThat(json(fromFlag.out()).path("api_key_sent").asBoolean()).isTrue();
+            assertThat(wrongKeyEchoed.out()).contains("wrong key ***");
+            for (Outcome outcome : List.of(withoutKey, fromEnv, fromFlag, wrongKeyEchoed)) {
+                assertThat(outcome.out() + outcome.err()).doesNotContain(key);
+            }
+            assertThat(server.requests()).filteredOn(request -> ("Bearer " + key).equals(request.header("Authorization")))
+                    .as("six requests with the key from the environment, six with the flag's").hasSize(12);
+        }
+    }
+
+    @Test
+    void theWholeProbeStopsAtItsTotalTimeAndSaysHowLongItTook() throws Exception {
+        Function<RecordedRequest, Reply> llamaServer = Routes.llamaServer("new");
+        try (FakeLlamaServer server = FakeLlamaServer.start(request -> request.method().equals("POST")
+                ? llamaServer.apply(request).after(Duration.ofSeconds(20)) : llamaServer.apply(request))) {
+            Outcome outcome = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> probe(server, "--request-timeout", "30", "--total-timeout", "2"));
+
+            // Cut while waiting for it, or not asked when the models request already took the time.
+            assertThat(outcome.exitCode()).isEqualTo(ProbeCommand.NOT_USABLE);
+            assertThat(outcome.out())
+                    .containsPattern("tools, stream:false +(no answer|not asked): the probe's total time \\(2 s\\) was up")
+                    .contains("no tools, stream:true + include_usage   not asked: the probe's total time (2 s) was up")
+                    .containsPattern("took \\d+\\.\\d s of at most 2\\.0 s")
+                    .contains("raise it (--total-timeout)");
+        }
+    }
+
+    @Test
+    void aBadTotalTimeoutIsAConfigurationError() {
+        Outcome outcome = probe("--total-timeout", "soon");
+
+        assertThat(outcome.exitCode()).as("configuration error").isEqualTo(2);
+        assertThat(outcome.err()).contains("--total-timeout").contains("\"soon\"");
     }
 
     private static JsonNode json(String text) {

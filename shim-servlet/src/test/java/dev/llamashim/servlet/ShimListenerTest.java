@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -87,15 +88,42 @@ class ShimListenerTest {
         Recording onNew = new Recording();
         try (Downstream.Setup setup = start(kind, downstream, auto, onNew, Routes.llamaServer("new"))) {
             OpenAiJava.streamToolCall(setup.container().baseUri(), true);
-            assertThat(onNew.awaitEnded(1)).extracting(ShimRecord::outcome).containsExactly(ShimOutcome.REPAIRED);
+            assertThat(onNew.awaitEnded(1)).extracting(ShimRecord::outcome, ShimRecord::retryReason)
+                    .containsExactly(tuple(ShimOutcome.REPAIRED, null));
         }
         Recording onOld = new Recording();
         try (Downstream.Setup setup = start(kind, downstream, auto, onOld, Routes.llamaServer("old"))) {
             OpenAiJava.streamToolCall(setup.container().baseUri(), true);
             OpenAiJava.streamToolCall(setup.container().baseUri(), true);
-            assertThat(onOld.awaitEnded(2)).extracting(ShimRecord::outcome)
+            assertThat(onOld.awaitEnded(2)).extracting(ShimRecord::outcome, ShimRecord::retryReason, ShimRecord::retried)
                     .as("refused and asked again, then asked for JSON straight away")
-                    .containsExactly(ShimOutcome.RETRIED_SYNTHESIZED, ShimOutcome.SYNTHESIZED);
+                    .containsExactly(tuple(ShimOutcome.RETRIED_SYNTHESIZED, "refused_to_stream", true),
+                            tuple(ShimOutcome.SYNTHESIZED, null, false));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
+    void aJsonAnswerRepairedForTheClientIsRecordedWithWhatWasMended(ServletContainer.Kind kind, Downstream downstream)
+            throws Exception {
+        // A completion that calls get_weather but says "stop", as Ollama and LM Studio answer.
+        Reply stopWithACall = Reply.json(200, "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"stop\"}]}");
+        byte[] streamRequest = Fixture.load("new", "tool-call-native-stream").requestBody();
+        byte[] jsonRequest = Fixture.load("new", "tool-call-nonstream").requestBody();
+        Recording listener = new Recording();
+        ShimSettings settings = ShimSettings.builder().mode(Mode.SYNTHESIZE).normalizeNonStream(true).build();
+        try (Downstream.Setup setup = start(kind, downstream, settings, listener, Routes.always(stopWithACall))) {
+            HttpResponse<byte[]> synthesized = Http.postJson(RepairModeTest.chat(setup), streamRequest);
+            HttpResponse<byte[]> normalized = Http.postJson(RepairModeTest.chat(setup), jsonRequest);
+
+            assertThat(synthesized.statusCode()).isEqualTo(200);
+            assertThat(normalized.statusCode()).isEqualTo(200);
+            assertThat(listener.awaitEnded(2)).extracting(ShimRecord::outcome, record -> record.repairs().mended())
+                    .containsExactly(
+                            tuple(ShimOutcome.SYNTHESIZED, Map.of("finish_reason", 1)),
+                            tuple(ShimOutcome.NORMALIZED, Map.of("finish_reason", 1)));
         }
     }
 
