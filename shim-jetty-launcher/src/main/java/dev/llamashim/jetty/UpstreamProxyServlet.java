@@ -151,15 +151,21 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return proxyRequest;
     }
 
-    /** Watches for a hang-up once the client's body is all read (the proxy reads it as it forwards it). */
+    /**
+     * Watches for a hang-up once the client's body is all read (the proxy reads it as it forwards
+     * it). The watch is this exchange's, taken now: the model server may answer from the body's
+     * declared length before the end is read, and the request's attributes are not to be read once
+     * its exchange is over (a late start then finds its watch stopped, and does nothing).
+     */
     @Override
     protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
             AsyncRequestContent content) {
+        ClientHangUpWatch watch = hangUpWatch(request);
         return new StreamReader(request, response, proxyRequest, content) {
             @Override
             public void onAllDataRead() {
                 super.onAllDataRead();
-                hangUpWatch(request).start();
+                watch.start();
             }
         };
     }
