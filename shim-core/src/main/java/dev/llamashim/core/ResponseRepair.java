@@ -148,14 +148,23 @@ public final class ResponseRepair {
      * are the server's to answer for).
      */
     public static byte[] repairJson(byte[] completion, RepairOptions options) {
+        return repairJsonWithReport(completion, options).json();
+    }
+
+    /**
+     * As {@link #repairJson}, with what was changed: the very same array and
+     * {@link RepairReport#NONE} when nothing needed repair or the bytes are not a completion.
+     */
+    public static RepairedJson repairJsonWithReport(byte[] completion, RepairOptions options) {
+        RepairedJson unchanged = new RepairedJson(completion, RepairReport.NONE);
         JsonNode tree;
         try {
             tree = MAPPER.readTree(completion);
         } catch (IOException e) {
-            return completion;
+            return unchanged;
         }
         if (tree == null || !tree.isObject() || !tree.path("choices").isArray()) {
-            return completion;
+            return unchanged;
         }
         RepairCounts counts = new RepairCounts();
         Set<String> ids = new HashSet<>();
@@ -164,11 +173,12 @@ public final class ResponseRepair {
                 repairJsonChoice((ObjectNode) choice, options, ids, counts);
             }
         }
-        if (counts.report().isEmpty()) {
-            return completion;
+        RepairReport report = counts.report();
+        if (report.isEmpty()) {
+            return unchanged;
         }
         try {
-            return MAPPER.writeValueAsBytes(tree);
+            return new RepairedJson(MAPPER.writeValueAsBytes(tree), report);
         } catch (JsonProcessingException e) {
             throw new ShimException("chat completion: cannot write the repaired JSON: " + e.getOriginalMessage(), e);
         }

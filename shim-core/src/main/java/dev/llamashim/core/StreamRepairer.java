@@ -24,7 +24,7 @@ import java.util.function.Consumer;
 
 /**
  * Rewrites an upstream's native {@code chat.completion.chunk} SSE stream, fed as bytes in pieces
- * split anywhere, into a stream that meets the contract of DESIGN.md §3, chunk by chunk as the
+ * split anywhere, into a stream that meets the contract of docs/STREAM-CONTRACT.md, chunk by chunk as the
  * upstream sends them. It mends what real servers get wrong, and leaves the rest as it came:
  * <ul>
  *   <li>tool calls: a missing {@code index} becomes the call's order of first appearance in its

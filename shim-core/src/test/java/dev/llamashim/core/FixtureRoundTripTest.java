@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The round-trip law (DESIGN.md §3) on every captured non-streamed chat completion: parse,
+ * The round-trip law (docs/STREAM-CONTRACT.md) on every captured non-streamed chat completion: parse,
  * synthesize under each policy, with and without usage, parse the SSE, accumulate, and get the
  * response back.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class FixtureTest {
 
-    /** Where DESIGN.md §6 keeps the shared captures, seen from the module's folder. */
+    /** Where the team's shared capture tree lies, seen from the module's folder (present on the team's machines and in CI, not in a clone). */
     private static final Path SHARED = Path.of("../../shared/fixtures/llama-server");
 
     @Test

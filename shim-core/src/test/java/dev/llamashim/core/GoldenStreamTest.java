@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * The exact bytes of a few small streams, written by hand from DESIGN.md §3 (see
+ * The exact bytes of a few small streams, written by hand from docs/STREAM-CONTRACT.md (see
  * {@code src/test/resources/golden/README.md}). A failure here is a change of the wire format:
  * review it against the contract before touching the expected bytes.
  */

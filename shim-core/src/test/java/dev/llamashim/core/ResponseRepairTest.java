@@ -52,7 +52,9 @@ class ResponseRepairTest {
         assertThat(result.report().extracted()).containsEntry(ToolCallFormat.HERMES, 1);
         assertThat(result.report().count(Defect.FINISH_REASON)).isEqualTo(1);
 
-        ChatResponse fromJson = ChatResponse.parse(ResponseRepair.repairJson(json.getBytes(StandardCharsets.UTF_8), TOOLS));
+        RepairedJson repairedJson = ResponseRepair.repairJsonWithReport(json.getBytes(StandardCharsets.UTF_8), TOOLS);
+        assertThat(repairedJson.report()).isEqualTo(result.report());
+        ChatResponse fromJson = ChatResponse.parse(repairedJson.json());
         assertThat(fromJson.choices().get(0).message().content()).isEqualTo("Checking.  Done.");
         assertThat(fromJson.choices().get(0).message().toolCalls()).extracting(ToolCall::name)
                 .containsExactly("get_weather", "get_time");
@@ -78,5 +80,8 @@ class ResponseRepairTest {
 
         assertThat(ResponseRepair.repairJson(error, TOOLS)).isSameAs(error);
         assertThat(ResponseRepair.repairJson(garbage, TOOLS)).isSameAs(garbage);
+        RepairedJson unchanged = ResponseRepair.repairJsonWithReport(error, TOOLS);
+        assertThat(unchanged.json()).isSameAs(error);
+        assertThat(unchanged.report()).isEqualTo(RepairReport.NONE);
     }
 }

@@ -33,7 +33,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 
 /**
- * The round-trip law of DESIGN.md §3 over generated chat completions: random Unicode (surrogate
+ * The round-trip law of docs/STREAM-CONTRACT.md over generated chat completions: random Unicode (surrogate
  * pairs, lone surrogates, ZWJ sequences, control characters), empty and null content, reasoning,
  * 0–5 tool calls with and without ids and indices, arguments as strings or objects, usage or
  * not, unknown fields at every level, 1–3 choices, random chunk sizes. Each response is

@@ -303,7 +303,7 @@ class StreamContractTest {
 
         assertThatThrownBy(() -> StreamContract.assertConforms(stream, false))
                 .isInstanceOf(AssertionError.class)
-                .hasMessage("the stream breaks the stream contract (DESIGN.md §3):\n  event 1: first delta has no \"role\"");
+                .hasMessage("the stream breaks the stream contract (docs/STREAM-CONTRACT.md):\n  event 1: first delta has no \"role\"");
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.servlet.RepairCounts;
+import dev.llamashim.servlet.ShimOutcome;
+import dev.llamashim.servlet.ShimRecord;
 import dev.llamashim.servlet.ToolStreamFilter;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Handler;
@@ -11,8 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs one INFO line per request when its response is complete: method, path, whether it was
- * shimmed, status, upstream and total milliseconds. Never headers and never the query string,
- * so {@code Authorization} and {@code ?api_key=} values stay out of the log.
+ * shimmed, status, upstream and total milliseconds, and what the filter did ({@code mode=}, the
+ * {@link ShimOutcome} label, or {@code -} for llamashim's own paths; {@code error=} its own error's
+ * code; {@code mended=} and {@code extracted=} counts by kind when there were any; {@code retry=} why
+ * mode {@code auto} asked again with {@code stream:false} or did not, when it had to decide). Never headers
+ * and never the query string, so {@code Authorization} and {@code ?api_key=} values stay out of the log.
  */
 final class AccessLogHandler extends Handler.Wrapper {
 
@@ -50,13 +56,42 @@ final class AccessLogHandler extends Handler.Wrapper {
         long totalMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         Object upstream = request.getAttribute(UpstreamProxyServlet.UPSTREAM_MILLIS_ATTRIBUTE);
         boolean shimmed = Boolean.TRUE.equals(request.getAttribute(ToolStreamFilter.SHIMMED_ATTRIBUTE));
-        LOG.info("{} {} shimmed={} status={} upstream_ms={} total_ms={}{}",
+        ShimRecord record = request.getAttribute(ToolStreamFilter.RECORD_ATTRIBUTE) instanceof ShimRecord r ? r : null;
+        LOG.info("{} {} shimmed={} status={} upstream_ms={} total_ms={} {}{}",
                 request.getMethod(),
                 request.getHttpURI().getPath(),
                 shimmed,
                 response.getStatus(),
                 upstream == null ? "-" : upstream,
                 totalMillis,
+                describe(record),
                 failure == null ? "" : " failed=" + failure.getClass().getSimpleName());
+    }
+
+    /**
+     * {@code mode=repaired mended=finish_reason:1 extracted=hermes:2}, {@code mode=retried_synthesized retry=refused_to_stream},
+     * {@code mode=error error=upstream_timeout}, or {@code mode=-}.
+     */
+    private static String describe(ShimRecord record) {
+        if (record == null) {
+            return "mode=-";
+        }
+        StringBuilder text = new StringBuilder("mode=").append(record.outcome().label());
+        if (record.outcome() == ShimOutcome.ERROR) {
+            text.append(" error=").append(record.errorCode());
+        }
+        if (!record.repairs().mended().isEmpty()) {
+            text.append(" mended=").append(RepairCounts.summary(record.repairs().mended()));
+        }
+        if (!record.repairs().extracted().isEmpty()) {
+            text.append(" extracted=").append(RepairCounts.summary(record.repairs().extracted()));
+        }
+        if (record.retryReason() != null) {
+            text.append(" retry=").append(record.retryReason());
+        }
+        if (record.clientGone()) {
+            text.append(" client_gone=true");
+        }
+        return text.toString();
     }
 }

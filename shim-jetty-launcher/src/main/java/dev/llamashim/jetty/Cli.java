@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code java -jar llamashim.jar} command: {@code --help}, {@code --version},
- * {@code --check-config}, or start and serve until SIGTERM/SIGINT. Returns the exit code:
+ * {@code --check-config}, {@code probe} (see {@link ProbeCommand}), or start and serve until SIGTERM/SIGINT. Returns the exit code:
  * 0 ok, 2 configuration error, 1 start failure.
  */
 public final class Cli {
@@ -41,6 +41,9 @@ public final class Cli {
      */
     public int run(String... args) {
         try {
+            if (args.length > 0 && args[0].equals(ProbeCommand.NAME) && !Arrays.asList(args).contains("--help")) {
+                return ProbeCommand.run(Arrays.asList(args).subList(1, args.length), env, workingDir, out);
+            }
             CommandLine commandLine = CommandLine.parse(Arrays.asList(args));
             switch (commandLine.action()) {
                 case HELP -> {

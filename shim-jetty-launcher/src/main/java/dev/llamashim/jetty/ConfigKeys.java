@@ -165,11 +165,46 @@ public final class ConfigKeys {
             16_384, raw -> (int) wholeNumber(raw, 1, 1_000_000), queued -> queued >= 1 && queued <= 1_000_000,
             LauncherConfig::maxUpstreamQueue, LauncherConfig.Builder::maxUpstreamQueue, String::valueOf);
 
+    /** Whether the launcher serves Prometheus metrics at {@value MetricsServlet#PATH}. */
+    public static final ConfigKey<Boolean> METRICS = new ConfigKey<>(
+            "metrics", "true or false",
+            true, ConfigKeys::bool, on -> true,
+            LauncherConfig::metrics, LauncherConfig.Builder::metrics, String::valueOf);
+
+    /**
+     * Directory where requests are captured for bug reports (the model server's raw answer and what
+     * the client received, never a header); empty turns capture off. A relative path is resolved
+     * against the config file's directory (the working directory for env and flags).
+     */
+    public static final ConfigKey<String> CAPTURE_DIR = new ConfigKey<>(
+            "capture_dir", "a directory path, or \"\" for no capture",
+            "", ConfigKeys::directory, dir -> true,
+            LauncherConfig::captureDir, LauncherConfig.Builder::captureDir, dir -> dir.isEmpty() ? "\"\"" : dir);
+
+    /** Which requests {@code capture_dir} keeps. */
+    public static final ConfigKey<CaptureWhen> CAPTURE_WHEN = new ConfigKey<>(
+            "capture_when", "errors, repaired or all",
+            CaptureWhen.ERRORS, ConfigKeys::captureWhen, when -> true,
+            LauncherConfig::captureWhen, LauncherConfig.Builder::captureWhen, CaptureWhen::toString);
+
+    /** Most requests kept in {@code capture_dir}; the oldest go first. */
+    public static final ConfigKey<Integer> CAPTURE_MAX_REQUESTS = new ConfigKey<>(
+            "capture_max_requests", "a whole number from 1 to 100000",
+            100, raw -> (int) wholeNumber(raw, 1, 100_000), count -> count >= 1 && count <= 100_000,
+            LauncherConfig::captureMaxRequests, LauncherConfig.Builder::captureMaxRequests, String::valueOf);
+
+    /** Most bytes kept in {@code capture_dir} in all; the oldest requests go first. */
+    public static final ConfigKey<Long> CAPTURE_MAX_BYTES = new ConfigKey<>(
+            "capture_max_bytes", "a whole number of bytes from 65536 to " + MAX_BYTES,
+            64L * 1024 * 1024, raw -> wholeNumber(raw, 65_536, MAX_BYTES), bytes -> bytes >= 65_536 && bytes <= MAX_BYTES,
+            LauncherConfig::captureMaxBytes, LauncherConfig.Builder::captureMaxBytes, String::valueOf);
+
     /** All keys, in the order {@code --help}, {@code --check-config} and {@code config.yaml.example} list them. */
     public static final List<ConfigKey<?>> ALL = List.of(
             LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
-            MODE, SIMULATE_WHEN, TEXT_TOOL_CALLS, NORMALIZE_NON_STREAM, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES, HEARTBEAT_SECONDS,
-            MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE);
+            MODE, SIMULATE_WHEN, TEXT_TOOL_CALLS, NORMALIZE_NON_STREAM, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES,
+            HEARTBEAT_SECONDS, MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE,
+            METRICS, CAPTURE_DIR, CAPTURE_WHEN, CAPTURE_MAX_REQUESTS, CAPTURE_MAX_BYTES);
 
     private ConfigKeys() {}
 
@@ -299,6 +334,43 @@ public final class ConfigKeys {
         return TlsVerification.caBundle(file);
     }
 
+    private static boolean bool(RawValue raw) {
+        if (raw.shape() != RawValue.Shape.TEXT && raw.shape() != RawValue.Shape.BOOLEAN) {
+            throw raw.wrong();
+        }
+        String text = raw.text().trim();
+        if (text.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (text.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw raw.wrong();
+    }
+
+    private static String directory(RawValue raw) {
+        if (raw.shape() == RawValue.Shape.NULL) {
+            return "";
+        }
+        String text = string(raw);
+        if (text.isEmpty()) {
+            return "";
+        }
+        try {
+            return raw.baseDir().resolve(text).toAbsolutePath().normalize().toString();
+        } catch (InvalidPathException e) {
+            throw raw.wrong();
+        }
+    }
+
+    private static CaptureWhen captureWhen(RawValue raw) {
+        CaptureWhen when = CaptureWhen.parse(string(raw));
+        if (when == null) {
+            throw raw.wrong();
+        }
+        return when;
+    }
+
     private static Mode mode(RawValue raw) {
         try {
             return Mode.parse(string(raw));
@@ -325,20 +397,6 @@ public final class ConfigKeys {
         } catch (ShimConfigException e) {
             throw raw.wrong();
         }
-    }
-
-    private static boolean bool(RawValue raw) {
-        if (raw.shape() != RawValue.Shape.TEXT && raw.shape() != RawValue.Shape.BOOLEAN) {
-            throw raw.wrong();
-        }
-        String text = raw.text().trim();
-        if (text.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (text.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw raw.wrong();
     }
 
     private static List<String> chatPaths(RawValue raw) {

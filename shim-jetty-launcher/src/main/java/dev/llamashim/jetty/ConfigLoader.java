@@ -104,7 +104,8 @@ public final class ConfigLoader {
     private static List<String> unknownVariables(Map<String, String> env) {
         List<String> unknown = new ArrayList<>();
         for (String variable : env.keySet()) {
-            if (variable.startsWith(ENV_PREFIX) && !variable.equals(CONFIG_ENV)
+            // probe's API key is no configuration key, but set in the environment of a start it is no mistake either.
+            if (variable.startsWith(ENV_PREFIX) && !variable.equals(CONFIG_ENV) && !variable.equals(ProbeCommand.API_KEY_ENV)
                     && ConfigKeys.byEnvName(variable).isEmpty()) {
                 unknown.add(variable);
             }

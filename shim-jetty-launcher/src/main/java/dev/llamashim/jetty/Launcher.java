@@ -1,15 +1,24 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.servlet.ShimListener;
 import dev.llamashim.servlet.ToolStreamFilter;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.FilterMapping;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -89,8 +98,13 @@ public final class Launcher {
         connector.setIdleTimeout(config.requestTimeout().plus(CLIENT_IDLE_MARGIN).toMillis());
         server.addConnector(connector);
 
-        server.setHandler(new GracefulHandler(new AccessLogHandler(
-                new UnforwardedMethodHandler(servletContext(config, tls, shim)))));
+        Handler handler = servletContext(config, tls, shim, metrics(config));
+        if (!config.captureDir().isEmpty()) {
+            handler = new CaptureHandler(handler, new CaptureWriter(Path.of(config.captureDir()), config.captureWhen(),
+                    config.captureMaxRequests(), config.captureMaxBytes()));
+        }
+        // CONNECT and TRACE are answered before capture: nothing of theirs reaches the model server.
+        server.setHandler(new GracefulHandler(new AccessLogHandler(new UnforwardedMethodHandler(handler))));
         server.setErrorHandler(new JsonErrorHandler());
 
         try {
@@ -113,7 +127,22 @@ public final class Launcher {
         return running;
     }
 
-    private static ServletContextHandler servletContext(LauncherConfig config, SslContextFactory.Client tls, boolean withShim) {
+    /** The registry {@value MetricsServlet#PATH} serves, with JVM basics bound; {@code null} when {@code metrics} is off. */
+    private static PrometheusMeterRegistry metrics(LauncherConfig config) {
+        if (!config.metrics()) {
+            return null;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        return registry;
+    }
+
+    private static ServletContextHandler servletContext(LauncherConfig config, SslContextFactory.Client tls, boolean withShim,
+            PrometheusMeterRegistry registry) {
+        MicrometerShimListener metrics = registry == null ? null : new MicrometerShimListener(registry);
         ServletContextHandler context = new ServletContextHandler(ServletContextHandler.NO_SESSIONS);
         context.setContextPath("/");
         context.getServletHandler().setStartWithUnavailable(false);
@@ -122,17 +151,21 @@ public final class Launcher {
         context.setErrorHandler(new JsonErrorHandler());
 
         ServletHolder upstream = new ServletHolder(UPSTREAM_SERVLET,
-                new UpstreamProxyServlet(config, tls));
+                new UpstreamProxyServlet(config, tls, metrics == null ? UpstreamObserver.NONE : metrics));
         upstream.setAsyncSupported(true);
         // Start the HTTP client with the server, so a TLS setup problem stops the start.
         upstream.setInitOrder(0);
         context.addServlet(upstream, "/*");
         context.addServlet(new ServletHolder("health", new HealthServlet()), HealthServlet.PATH);
+        if (registry != null) {
+            context.addServlet(new ServletHolder("metrics", new MetricsServlet(registry)), MetricsServlet.PATH);
+        }
         if (!withShim) {
             return context;
         }
 
-        FilterHolder shim = new FilterHolder(new ToolStreamFilter(config.shimSettings()));
+        ShimListener listener = metrics == null ? ShimListener.NONE : metrics;
+        FilterHolder shim = new FilterHolder(new ToolStreamFilter(config.shimSettings(), listener));
         shim.setName(SHIM_FILTER);
         shim.setAsyncSupported(true);
         FilterMapping mapping = new FilterMapping();

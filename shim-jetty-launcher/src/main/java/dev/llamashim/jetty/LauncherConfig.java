@@ -31,6 +31,11 @@ import java.util.List;
  * @param maxThreads {@code max_threads}
  * @param maxUpstreamConnections {@code max_upstream_connections}
  * @param maxUpstreamQueue {@code max_upstream_queue}
+ * @param metrics {@code metrics}
+ * @param captureDir {@code capture_dir}, an absolute path, or {@code ""} for no capture
+ * @param captureWhen {@code capture_when}
+ * @param captureMaxRequests {@code capture_max_requests}
+ * @param captureMaxBytes {@code capture_max_bytes}
  */
 public record LauncherConfig(
         String listenHost,
@@ -50,7 +55,12 @@ public record LauncherConfig(
         Duration heartbeatSeconds,
         int maxThreads,
         int maxUpstreamConnections,
-        int maxUpstreamQueue) {
+        int maxUpstreamQueue,
+        boolean metrics,
+        String captureDir,
+        CaptureWhen captureWhen,
+        int captureMaxRequests,
+        long captureMaxBytes) {
 
     /** Checks every value; a bad one throws {@link LauncherException} (exit code 2) naming its key. */
     public LauncherConfig {
@@ -71,6 +81,10 @@ public record LauncherConfig(
         ConfigKeys.MAX_THREADS.check(maxThreads);
         ConfigKeys.MAX_UPSTREAM_CONNECTIONS.check(maxUpstreamConnections);
         ConfigKeys.MAX_UPSTREAM_QUEUE.check(maxUpstreamQueue);
+        ConfigKeys.CAPTURE_DIR.check(captureDir);
+        ConfigKeys.CAPTURE_WHEN.check(captureWhen);
+        ConfigKeys.CAPTURE_MAX_REQUESTS.check(captureMaxRequests);
+        ConfigKeys.CAPTURE_MAX_BYTES.check(captureMaxBytes);
     }
 
     /** Every key at its default: listen on 127.0.0.1:8066, forward to http://127.0.0.1:8080. */
@@ -122,6 +136,11 @@ public record LauncherConfig(
         private int maxThreads = ConfigKeys.MAX_THREADS.defaultValue();
         private int maxUpstreamConnections = ConfigKeys.MAX_UPSTREAM_CONNECTIONS.defaultValue();
         private int maxUpstreamQueue = ConfigKeys.MAX_UPSTREAM_QUEUE.defaultValue();
+        private boolean metrics = ConfigKeys.METRICS.defaultValue();
+        private String captureDir = ConfigKeys.CAPTURE_DIR.defaultValue();
+        private CaptureWhen captureWhen = ConfigKeys.CAPTURE_WHEN.defaultValue();
+        private int captureMaxRequests = ConfigKeys.CAPTURE_MAX_REQUESTS.defaultValue();
+        private long captureMaxBytes = ConfigKeys.CAPTURE_MAX_BYTES.defaultValue();
 
         private Builder() {}
 
@@ -233,11 +252,42 @@ public record LauncherConfig(
             return this;
         }
 
+        /** {@code metrics}. */
+        public Builder metrics(boolean metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        /** {@code capture_dir}; {@code ""} for no capture. */
+        public Builder captureDir(String captureDir) {
+            this.captureDir = captureDir;
+            return this;
+        }
+
+        /** {@code capture_when}. */
+        public Builder captureWhen(CaptureWhen captureWhen) {
+            this.captureWhen = captureWhen;
+            return this;
+        }
+
+        /** {@code capture_max_requests}. */
+        public Builder captureMaxRequests(int captureMaxRequests) {
+            this.captureMaxRequests = captureMaxRequests;
+            return this;
+        }
+
+        /** {@code capture_max_bytes}. */
+        public Builder captureMaxBytes(long captureMaxBytes) {
+            this.captureMaxBytes = captureMaxBytes;
+            return this;
+        }
+
         /** The configuration, checked. */
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
-                    logLevel, mode, simulateWhen, textToolCalls, normalizeNonStream, chatPaths, maxBodyBytes, maxResponseBytes, heartbeatSeconds,
-                    maxThreads, maxUpstreamConnections, maxUpstreamQueue);
+                    logLevel, mode, simulateWhen, textToolCalls, normalizeNonStream, chatPaths, maxBodyBytes,
+                    maxResponseBytes, heartbeatSeconds, maxThreads, maxUpstreamConnections, maxUpstreamQueue, metrics,
+                    captureDir, captureWhen, captureMaxRequests, captureMaxBytes);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.llamashim.jetty;
 
 import dev.llamashim.servlet.OpenAiError;
+import dev.llamashim.servlet.ToolStreamFilter;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
@@ -51,11 +52,12 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
 
     private static final String TARGET_URI_ATTRIBUTE = "dev.llamashim.jetty.targetUri";
     private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
+    private static final String UPSTREAM_FIRST_BYTE_ATTRIBUTE = "dev.llamashim.jetty.upstreamFirstByteNanos";
     private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
     private static final String UPSTREAM_ANSWERED_ATTRIBUTE = "dev.llamashim.jetty.upstreamAnswered";
     private static final String HANG_UP_WATCH_ATTRIBUTE = "dev.llamashim.jetty.hangUpWatch";
-    private static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.jetty.clientGone";
+    private static final String CLIENT_GONE_ATTRIBUTE = ToolStreamFilter.CLIENT_GONE_ATTRIBUTE;
     /** nginx's status for a request whose client closed the connection first; only the access log sees it. */
     private static final int CLIENT_CLOSED_REQUEST = 499;
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
@@ -65,14 +67,16 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private final Duration requestTimeout;
     private final int maxConnections;
     private final int maxQueued;
+    private final transient UpstreamObserver observer;
     private transient HangUpWatchTimer hangUpWatches;
 
-    UpstreamProxyServlet(LauncherConfig config, SslContextFactory.Client tls) {
+    UpstreamProxyServlet(LauncherConfig config, SslContextFactory.Client tls, UpstreamObserver observer) {
         this.targetBase = config.targetUrl().toString();
         this.tls = tls;
         this.requestTimeout = config.requestTimeout();
         this.maxConnections = config.maxUpstreamConnections();
         this.maxQueued = config.maxUpstreamQueue();
+        this.observer = observer;
     }
 
     @Override
@@ -162,15 +166,21 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return proxyRequest;
     }
 
-    /** Watches for a hang-up once the client's body is all read (the proxy reads it as it forwards it). */
+    /**
+     * Watches for a hang-up once the client's body is all read (the proxy reads it as it forwards
+     * it). The watch is this exchange's, taken now: the model server may answer from the body's
+     * declared length before the end is read, and the request's attributes are not to be read once
+     * its exchange is over (a late start then finds its watch stopped, and does nothing).
+     */
     @Override
     protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
             AsyncRequestContent content) {
+        ClientHangUpWatch watch = hangUpWatch(request);
         return new StreamReader(request, response, proxyRequest, content) {
             @Override
             public void onAllDataRead() {
                 super.onAllDataRead();
-                hangUpWatch(request).start();
+                watch.start();
             }
         };
     }
@@ -213,6 +223,9 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     @Override
     protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
             byte[] buffer, int offset, int length, Callback callback) {
+        if (request.getAttribute(RequestCapture.ATTRIBUTE) instanceof RequestCapture capture) {
+            capture.upstreamBytes(buffer, offset, length);
+        }
         String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
             super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
@@ -241,6 +254,10 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         // The answer goes to the client from here on: its writes notice a hang-up, and the
         // connection must have its read interest back before the response completes.
         hangUpWatch(clientRequest).stop();
+        clientRequest.setAttribute(UPSTREAM_FIRST_BYTE_ATTRIBUTE, System.nanoTime());
+        if (clientRequest.getAttribute(RequestCapture.ATTRIBUTE) instanceof RequestCapture capture) {
+            capture.upstreamAnswered(serverResponse.getStatus(), serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE));
+        }
         // From here on a failure breaks an answer off mid-body rather than preventing it.
         clientRequest.setAttribute(UPSTREAM_ANSWERED_ATTRIBUTE, Boolean.TRUE);
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
@@ -303,6 +320,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     }
 
     private void sendError(HttpServletRequest clientRequest, HttpServletResponse response, OpenAiError error) {
+        clientRequest.setAttribute(ToolStreamFilter.OWN_ERROR_ATTRIBUTE, error.code());
         if (response.isCommitted()) {
             // Part of the upstream's answer already reached the client. Jetty's handling aborts the
             // connection, so the client sees a broken answer rather than a complete-looking one.
@@ -376,9 +394,13 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return failure.getClass().getName() + ": " + (message.length() > 160 ? message.substring(0, 160) + "…" : message);
     }
 
-    private static void recordUpstreamTime(HttpServletRequest request) {
+    private void recordUpstreamTime(HttpServletRequest request) {
         if (request.getAttribute(UPSTREAM_START_ATTRIBUTE) instanceof Long start) {
-            request.setAttribute(UPSTREAM_MILLIS_ATTRIBUTE, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            long end = System.nanoTime();
+            request.setAttribute(UPSTREAM_MILLIS_ATTRIBUTE, TimeUnit.NANOSECONDS.toMillis(end - start));
+            Duration firstByte = request.getAttribute(UPSTREAM_FIRST_BYTE_ATTRIBUTE) instanceof Long at
+                    ? Duration.ofNanos(at - start) : null;
+            observer.exchangeEnded(firstByte, Duration.ofNanos(end - start));
         }
     }
 

@@ -47,9 +47,9 @@ class AccessLogTest {
             Http.getText(launcher.uri().resolve("/llamashim/health"));
 
             List<String> lines = accessLines(3);
-            assertThat(lines.get(0)).matches("GET /v1/models shimmed=false status=200 upstream_ms=\\d+ total_ms=\\d+");
-            assertThat(lines.get(1)).matches("POST /v1/chat/completions shimmed=true status=200 upstream_ms=\\d+ total_ms=\\d+");
-            assertThat(lines.get(2)).matches("GET /llamashim/health shimmed=false status=200 upstream_ms=- total_ms=\\d+");
+            assertThat(lines.get(0)).matches("GET /v1/models shimmed=false status=200 upstream_ms=\\d+ total_ms=\\d+ mode=passed_through");
+            assertThat(lines.get(1)).matches("POST /v1/chat/completions shimmed=true status=200 upstream_ms=\\d+ total_ms=\\d+ mode=synthesized");
+            assertThat(lines.get(2)).matches("GET /llamashim/health shimmed=false status=200 upstream_ms=- total_ms=\\d+ mode=-");
         }
     }
 

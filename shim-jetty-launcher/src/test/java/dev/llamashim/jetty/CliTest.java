@@ -80,7 +80,7 @@ class CliTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            unknown key       | proxy_port: 1\\nproxy_prot: 2\\n        | unknown key "proxy_prot" in file {file} line 2 (did you mean proxy_port?); the keys are listen_host, proxy_port, target_url, verify_ssl, streaming_chunk_size, request_timeout, log_level, mode, simulate_when, text_tool_calls, normalize_non_stream, chat_paths, max_body_bytes, max_response_bytes, heartbeat_seconds, max_threads, max_upstream_connections, max_upstream_queue
+            unknown key       | proxy_port: 1\\nproxy_prot: 2\\n        | unknown key "proxy_prot" in file {file} line 2 (did you mean proxy_port?); the keys are listen_host, proxy_port, target_url, verify_ssl, streaming_chunk_size, request_timeout, log_level, mode, simulate_when, text_tool_calls, normalize_non_stream, chat_paths, max_body_bytes, max_response_bytes, heartbeat_seconds, max_threads, max_upstream_connections, max_upstream_queue, metrics, capture_dir, capture_when, capture_max_requests, capture_max_bytes
             wrong type        | request_timeout: soon\\n                | request_timeout from file {file} line 1: expected a number of seconds greater than 0, such as 600 or 2.5, got "soon"
             bad url           | \\ntarget_url: localhost:8080\\n         | target_url from file {file} line 2: expected an http:// or https:// URL without query, such as http://127.0.0.1:8080, got "localhost:8080"
             missing CA file   | verify_ssl: /nowhere/ca.pem\\n          | verify_ssl from file {file} line 1: expected true, false, or the path of a PEM file of CA certificates, but the CA file /nowhere/ca.pem does not exist

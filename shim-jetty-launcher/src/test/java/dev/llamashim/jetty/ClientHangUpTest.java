@@ -77,6 +77,19 @@ class ClientHangUpTest {
     }
 
     @Test
+    void aHangUpDuringAPassThroughRequestWithALongConversationAbortsTheModelsRequestWithinASecond() throws Exception {
+        // Longer than the proxy's 4 KB read buffer: the proxy reads the body in pieces, on its client's threads.
+        String longMessage = "hi ".repeat(8_000);
+        byte[] notStreamed = ("{\"model\":\"tiny\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + longMessage + "\"}]}").getBytes(StandardCharsets.UTF_8);
+
+        Duration latency = hangUpWhileTheModelWorks(notStreamed);
+
+        assertThat(latency).isLessThan(ABORT_BOUND);
+        accessLine("POST /v1/chat/completions shimmed=false status=499");
+    }
+
+    @Test
     void aKeptAliveConnectionServesItsNextRequestAfterAWatchedOne() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", launcher.port())) {
             socket.setSoTimeout(5_000);

@@ -113,11 +113,13 @@ class ConfigLoaderTest {
 
         LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0", "--mode", "Auto",
                 "--max-threads=16", "--max-upstream-connections", "4", "--max-upstream-queue=5",
-                "--text-tool-calls=OFF", "--normalize-non-stream", "true"}, env, dir).config();
+                "--text-tool-calls=OFF", "--normalize-non-stream", "true", "--capture-when", "Repaired", "--metrics=FALSE",
+                "--capture-dir", "captures", "--capture-max-requests=7", "--capture-max-bytes", "70000"}, env, dir).config();
 
         assertThat(config).isEqualTo(new LauncherConfig("0.0.0.0", 0, URI.create("https://models.example:8443/llama"),
                 TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, Mode.AUTO, SimulateWhen.ALWAYS,
-                TextToolCalls.OFF, true, List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO, 16, 4, 5));
+                TextToolCalls.OFF, true, List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO, 16, 4, 5,
+                false, dir.resolve("captures").toAbsolutePath().normalize().toString(), CaptureWhen.REPAIRED, 7, 70000));
     }
 
     @Test
@@ -319,6 +321,13 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(new String[0], Map.of("LLAMASHIM_PROXY_PROT", "1"), dir))
                 .hasMessageContaining("unknown environment variable LLAMASHIM_PROXY_PROT")
                 .hasMessageContaining("did you mean LLAMASHIM_PROXY_PORT?");
+    }
+
+    @Test
+    void theProbesApiKeyVariableIsNoUnknownVariableForAStart() {
+        LauncherConfig config = ConfigLoader.load(new String[0], Map.of(ProbeCommand.API_KEY_ENV, "sk-1"), dir).config();
+
+        assertThat(config).isEqualTo(LauncherConfig.defaults());
     }
 
     @Test

@@ -37,6 +37,8 @@ final class RepairingOutputStream extends ServletOutputStream {
     private NonBlockingWriter queued;
     private ServletOutputStream direct;
     private WriteListener listener;
+    /** The error code of the event that ended the stream early, or {@code null}. */
+    private String endedWithError;
     /** Read without this object's lock: the response asks while holding its own. */
     private volatile boolean streamed;
 
@@ -77,6 +79,7 @@ final class RepairingOutputStream extends ServletOutputStream {
                     } catch (ShimException e) {
                         failure = e.getMessage();
                         state = State.ENDED;
+                        endedWithError = "invalid_upstream_stream";
                         events.writeBytes(errorEvent("the model server's stream could not be repaired: " + failure,
                                 "invalid_upstream_stream"));
                     }
@@ -158,6 +161,8 @@ final class RepairingOutputStream extends ServletOutputStream {
         byte[] tail;
         NonBlockingWriter writer;
         ServletOutputStream client;
+        String error;
+        RepairCounts repairs;
         synchronized (this) {
             events.reset();
             if (state == State.REPAIRING) {
@@ -167,7 +172,10 @@ final class RepairingOutputStream extends ServletOutputStream {
             tail = events.toByteArray();
             writer = queued;
             client = direct;
+            error = endedWithError;
+            repairs = RepairCounts.of(repairer.report());
         }
+        exchange.repairEnded(repairs, error);
         if (writer != null) {
             writer.close(tail, 0, tail.length);
             return;
@@ -191,7 +199,8 @@ final class RepairingOutputStream extends ServletOutputStream {
                 return;
             }
             state = State.ENDED;
-            event = errorEvent("the model server's stream broke off before its end", "upstream_stream_incomplete");
+            endedWithError = "upstream_stream_incomplete";
+            event = errorEvent("the model server's stream broke off before its end", endedWithError);
         }
         try {
             send(event);

@@ -33,7 +33,7 @@ class ReplayedBodyRequest extends HttpServletRequestWrapper {
             throw new IllegalStateException("getReader() was already called");
         }
         if (input == null) {
-            input = new BodyInputStream(body);
+            input = new BodyInputStream(body, this::callBack);
         }
         return input;
     }
@@ -46,9 +46,20 @@ class ReplayedBodyRequest extends HttpServletRequestWrapper {
         if (reader == null) {
             String encoding = getCharacterEncoding();
             Charset charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
-            reader = new BufferedReader(new InputStreamReader(new BodyInputStream(body), charset));
+            reader = new BufferedReader(new InputStreamReader(new BodyInputStream(body, this::callBack), charset));
         }
         return reader;
+    }
+
+    /**
+     * Runs a {@code ReadListener} call on a container thread of the request's async cycle, as a
+     * container would, rather than inside the downstream's own call.
+     */
+    private void callBack(Runnable call) {
+        if (!isAsyncStarted()) {
+            throw new IllegalStateException("setReadListener needs an async request (call startAsync first)");
+        }
+        getAsyncContext().start(call);
     }
 
     @Override

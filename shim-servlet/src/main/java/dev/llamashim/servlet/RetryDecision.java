@@ -1,5 +1,7 @@
 package dev.llamashim.servlet;
 
+import java.util.Locale;
+
 /**
  * What mode {@code auto} decided about the model server's answer to a stream request that it did
  * not stream: ask once more with {@code stream:false}, or pass the answer on, and why. A value a
@@ -25,7 +27,12 @@ record RetryDecision(Reason reason, int status, String message) {
         /** A status a refusal comes with, but no message saying that streaming is not supported. */
         NO_REFUSAL_MESSAGE,
         /** This status from this model server failed a {@code stream:false} request too, recently: remembered as no refusal. */
-        KNOWN_NOT_A_REFUSAL
+        KNOWN_NOT_A_REFUSAL;
+
+        /** The reason as logs and metrics spell it, e.g. {@code refused_to_stream}. */
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /** Whether the model server is asked once more, with {@code stream:false}. */

@@ -2,6 +2,8 @@ package dev.llamashim.servlet;
 
 import dev.llamashim.core.ChatResponse;
 import dev.llamashim.core.RepairOptions;
+import dev.llamashim.core.RepairResult;
+import dev.llamashim.core.RepairedJson;
 import dev.llamashim.core.ResponseRepair;
 import dev.llamashim.core.ShimException;
 import dev.llamashim.core.StreamSynthesizer;
@@ -27,6 +29,10 @@ import java.util.Set;
  * @param body the body; only the first {@code length} bytes count
  * @param length how many bytes of {@code body} to send
  * @param stream whether this is an event stream (sent without a {@code Content-Length})
+ * @param outcome what llamashim made of the downstream's answer ({@link ShimOutcome#SYNTHESIZED},
+ *     {@link ShimOutcome#NORMALIZED}, {@link ShimOutcome#FORWARDED} or {@link ShimOutcome#ERROR})
+ * @param ownErrorCode the OpenAI error {@code code} when this is an error of llamashim's own, else {@code null}
+ * @param repairs what the repair of the model server's answer mended and extracted
  */
 record ShimAnswer(
         int status,
@@ -34,7 +40,10 @@ record ShimAnswer(
         String contentType,
         byte[] body,
         int length,
-        boolean stream) {
+        boolean stream,
+        ShimOutcome outcome,
+        String ownErrorCode,
+        RepairCounts repairs) {
 
     static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
@@ -78,15 +87,17 @@ record ShimAnswer(
                     "the model server answered 200 but not with a chat completion: " + e.getMessage(),
                     "upstream_error", "invalid_upstream_response"));
         }
-        byte[] stream = synthesizer.toBytes(ResponseRepair.repair(response, options).response(), options.includeUsage());
-        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true);
+        RepairResult repaired = ResponseRepair.repair(response, options);
+        byte[] stream = synthesizer.toBytes(repaired.response(), options.includeUsage());
+        return new ShimAnswer(200, streamHeaders(captured.headers()), EVENT_STREAM, stream, stream.length, true,
+                ShimOutcome.SYNTHESIZED, null, RepairCounts.of(repaired.report()));
     }
 
     /**
      * The answer to a {@code stream:false} request ({@code normalize-non-stream}): a {@code 200}
      * JSON chat completion repaired as JSON ({@link ResponseRepair#repairJson}) with the
-     * downstream's status and headers; the answer as it came when it needed no repair, or is not
-     * a 200 JSON chat completion; a 502 when it was too large to hold.
+     * downstream's status and headers, or as it came when it needed no repair (both
+     * {@link ShimOutcome#NORMALIZED}); any other answer as it came; a 502 when it was too large to hold.
      */
     static ShimAnswer normalized(CapturedResponse captured, RepairOptions options) {
         if (captured.overflowed()) {
@@ -96,9 +107,10 @@ record ShimAnswer(
             return forwarded(captured);
         }
         byte[] body = Arrays.copyOf(captured.body(), captured.length());
-        byte[] repaired = ResponseRepair.repairJson(body, options);
+        RepairedJson result = ResponseRepair.repairJsonWithReport(body, options);
+        byte[] repaired = result.json();
         if (repaired == body) {
-            return forwarded(captured);
+            return forwarded(captured, ShimOutcome.NORMALIZED);
         }
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (Map.Entry<String, String> header : captured.headers()) {
@@ -109,7 +121,8 @@ record ShimAnswer(
         }
         // The repaired JSON is written in UTF-8, whatever encoding the model server's was in.
         String mime = captured.contentType() == null ? "application/json" : captured.contentType().split(";", 2)[0].trim();
-        return new ShimAnswer(200, headers, mime + "; charset=utf-8", repaired, repaired.length, false);
+        return new ShimAnswer(200, headers, mime + "; charset=utf-8", repaired, repaired.length, false,
+                ShimOutcome.NORMALIZED, null, RepairCounts.of(result.report()));
     }
 
     private static ShimAnswer tooLarge() {
@@ -134,8 +147,12 @@ record ShimAnswer(
         return kept;
     }
 
-    /** The downstream's answer as it came, less hop-by-hop headers. */
+    /** The downstream's answer as it came, less hop-by-hop headers ({@link ShimOutcome#FORWARDED}). */
     static ShimAnswer forwarded(CapturedResponse captured) {
+        return forwarded(captured, ShimOutcome.FORWARDED);
+    }
+
+    private static ShimAnswer forwarded(CapturedResponse captured, ShimOutcome outcome) {
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (Map.Entry<String, String> header : captured.headers()) {
             if (!HOP_BY_HOP.contains(header.getKey().toLowerCase(Locale.ROOT))) {
@@ -146,13 +163,15 @@ record ShimAnswer(
         if (contentType != null && captured.charset() != null && !contentType.toLowerCase(Locale.ROOT).contains("charset=")) {
             contentType = contentType + "; charset=" + captured.charset();
         }
-        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false);
+        return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false,
+                outcome, null, RepairCounts.NONE);
     }
 
     /** An error of llamashim's own. */
     static ShimAnswer error(OpenAiError error) {
         byte[] body = error.toJson();
-        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false);
+        return new ShimAnswer(error.status(), List.of(), "application/json", body, body.length, false,
+                ShimOutcome.ERROR, error.code(), RepairCounts.NONE);
     }
 
     /**

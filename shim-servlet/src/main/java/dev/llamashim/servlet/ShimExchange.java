@@ -49,6 +49,7 @@ final class ShimExchange implements AsyncListener {
     private final ShimSettings settings;
     private final RefusalMemory refusals;
     private final ScheduledExecutorService heartbeats;
+    private final RequestRecorder recorder;
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile AsyncContext async;
     private volatile DownstreamAsyncContext downstreamContext;
@@ -62,6 +63,8 @@ final class ShimExchange implements AsyncListener {
     private volatile boolean retried;
     /** The refusal that made this exchange ask again, once it did. */
     private volatile RetryDecision refusal;
+    /** What mode {@code auto} decided about the stream request's answer that was not a stream, once it did. */
+    private volatile RetryDecision judged;
     private boolean writingBlocking;
     private boolean openingStream;
     private Set<String> attributesBefore = Set.of();
@@ -72,10 +75,11 @@ final class ShimExchange implements AsyncListener {
      * @param plan what the request asks for, with its {@code stream:false} body
      * @param clientBody the request body as the client sent it (for the model server's own stream)
      * @param refusals what mode {@code auto} learned of model servers (refusals, and statuses that are none), or {@code null}
+     * @param recorder ends the request's record once the client's answer is decided
      */
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
             ShimPlan plan, byte[] clientBody, ShimSettings settings, RefusalMemory refusals,
-            ScheduledExecutorService heartbeats) {
+            ScheduledExecutorService heartbeats, RequestRecorder recorder) {
         this.request = request;
         this.response = response;
         this.synthesizer = synthesizer;
@@ -84,6 +88,7 @@ final class ShimExchange implements AsyncListener {
         this.settings = settings;
         this.refusals = refusals;
         this.heartbeats = heartbeats;
+        this.recorder = recorder;
     }
 
     /** Hands the request down the chain; answers at once if the downstream stayed synchronous. */
@@ -233,6 +238,7 @@ final class ShimExchange implements AsyncListener {
         RetryDecision decision = RefusalRule.judge(captured,
                 refusals.knownNotARefusal(request.getRequestURI(), plan.model(), captured.status()));
         LOG.log(System.Logger.Level.DEBUG, "mode auto, {0}: {1}", request.getRequestURI(), decision);
+        judged = decision;
         if (decision.retry()) {
             refusal = decision;
         }
@@ -351,7 +357,7 @@ final class ShimExchange implements AsyncListener {
     }
 
     /**
-     * The client's answer to what the downstream held. A successful retry is remembered as a
+     * The client's answer to what the downstream held, recorded. A successful retry is remembered as a
      * refusal; one that failed as the refusal did shows that status was none.
      */
     private ShimAnswer answer(CapturedResponse captured) {
@@ -361,7 +367,25 @@ final class ShimExchange implements AsyncListener {
             refusals.rememberNotARefusal(request.getRequestURI(), plan.model(), captured.status());
         }
         RepairOptions options = plan.repairOptions(settings.textToolCalls());
-        return plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.normalized(captured, options);
+        ShimAnswer answer = plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.normalized(captured, options);
+        ShimOutcome outcome = retried && answer.outcome() == ShimOutcome.SYNTHESIZED
+                ? ShimOutcome.RETRIED_SYNTHESIZED : answer.outcome();
+        recorder.end(outcome, answer.ownErrorCode(), answer.repairs(), retryReason(), clientGone);
+        return answer;
+    }
+
+    /**
+     * The repaired stream is ending (its last events are about to go out): what was mended is
+     * recorded, or the error code of the event that ended it.
+     */
+    void repairEnded(RepairCounts repairs, String errorCode) {
+        recorder.end(errorCode == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, errorCode, repairs, null, clientGone);
+    }
+
+    /** Why mode {@code auto} asked again or did not, once it judged an answer that was not a stream; else {@code null}. */
+    private String retryReason() {
+        RetryDecision decision = judged;
+        return decision == null ? null : decision.reason().label();
     }
 
     private void cancelHeartbeat() {
@@ -420,6 +444,7 @@ final class ShimExchange implements AsyncListener {
             ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
                     "the model server did not answer before the request's async timeout",
                     "upstream_timeout", "upstream_timeout"));
+            recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, retryReason(), clientGone);
             synchronized (this) {
                 if (stream != null) {
                     byte[] events = timeout.asEvents();
@@ -441,6 +466,8 @@ final class ShimExchange implements AsyncListener {
                         + " both REQUEST and ASYNC dispatches");
             }
         }
+        // A request that ended without an answer decided (the client went away first, or the above).
+        recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, retryReason(), clientGone);
     }
 
     @Override

@@ -56,10 +56,24 @@ public final class ToolStreamFilter implements Filter {
     /** Request attribute set to {@code Boolean.TRUE} on shimmed requests, for access logs. */
     public static final String SHIMMED_ATTRIBUTE = "dev.llamashim.shimmed";
 
+    /** Request attribute set to the request's {@link ShimRecord} once the filter is done with it. */
+    public static final String RECORD_ATTRIBUTE = "dev.llamashim.record";
+
+    /**
+     * Request attribute a downstream sets to the OpenAI error {@code code} of an error it answers
+     * itself rather than the model server (a proxy's {@code upstream_timeout}), so that the
+     * request's {@link ShimRecord} tells it from the model server's own errors.
+     */
+    public static final String OWN_ERROR_ATTRIBUTE = "dev.llamashim.ownError";
+
+    /** Request attribute a downstream sets to {@code Boolean.TRUE} when it saw the client go away. */
+    public static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.clientGone";
+
     private ShimSettings settings;
     private StreamSynthesizer synthesizer;
     private ScheduledExecutorService heartbeats;
     private RefusalMemory refusals;
+    private ShimListener listener = ShimListener.NONE;
 
     /** For {@code web.xml} and other declarative use: settings come from init-params. */
     public ToolStreamFilter() {}
@@ -67,6 +81,12 @@ public final class ToolStreamFilter implements Filter {
     /** For programmatic use ({@code FilterHolder}, {@code FilterRegistrationBean}). */
     public ToolStreamFilter(ShimSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** As {@link #ToolStreamFilter(ShimSettings)}, telling {@code listener} what it does with each request. */
+    public ToolStreamFilter(ShimSettings settings, ShimListener listener) {
+        this(settings);
+        this.listener = Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -119,30 +139,55 @@ public final class ToolStreamFilter implements Filter {
         }
         if (!(request instanceof HttpServletRequest http)
                 || !(response instanceof HttpServletResponse httpResponse)
-                || request.getDispatcherType() != DispatcherType.REQUEST
-                || !"POST".equals(http.getMethod())
-                || !settings.isChatPath(http.getRequestURI())) {
+                || request.getDispatcherType() != DispatcherType.REQUEST) {
             chain.doFilter(request, response);
+            return;
+        }
+        boolean chatPath = settings.isChatPath(http.getRequestURI());
+        RequestRecorder recorder = RequestRecorder.start(http, listener, chatPath ? PathClass.CHAT : PathClass.OTHER);
+        if (!"POST".equals(http.getMethod()) || !chatPath) {
+            passThrough(chain, http, response, recorder);
             return;
         }
         byte[] body = readBody(http);
         if (body == null) {
-            reject(http, httpResponse, new OpenAiError(413,
+            OpenAiError tooLarge = new OpenAiError(413,
                     "the request body is larger than max-body-bytes (" + settings.maxBodyBytes() + " bytes)",
-                    "invalid_request_error", "request_too_large"));
+                    "invalid_request_error", "request_too_large");
+            recorder.end(ShimOutcome.ERROR, tooLarge.code(), RepairCounts.NONE, null, false);
+            reject(http, httpResponse, tooLarge);
             return;
         }
         ShimPlan plan = ShimPlan.decide(body, settings.simulateWhen(), settings.normalizeNonStream());
         if (plan == null) {
-            chain.doFilter(new ReplayedBodyRequest(http, body), response);
+            passThrough(chain, new ReplayedBodyRequest(http, body), response, recorder);
             return;
         }
         if (plan.stream()) {
             http.setAttribute(SHIMMED_ATTRIBUTE, Boolean.TRUE);
         }
-        // A JSON answer to normalize never starts a stream, so it gets no heartbeats.
-        new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals,
-                plan.stream() ? heartbeats : null).run(chain);
+        try {
+            // A JSON answer to normalize never starts a stream, so it gets no heartbeats.
+            new ShimExchange(http, httpResponse, synthesizer, plan, body, settings, refusals,
+                    plan.stream() ? heartbeats : null, recorder).run(chain);
+        } catch (IOException | ServletException | RuntimeException e) {
+            recorder.end(ShimOutcome.ERROR, "downstream_failure", RepairCounts.NONE, null, false);
+            throw e;
+        }
+    }
+
+    /** Hands a request the filter does not shim to the downstream; its record ends when the response does. */
+    private static void passThrough(FilterChain chain, HttpServletRequest request, ServletResponse response,
+            RequestRecorder recorder) throws IOException, ServletException {
+        try {
+            chain.doFilter(request, response);
+        } finally {
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(recorder);
+            } else {
+                recorder.end(ShimOutcome.PASSED_THROUGH, null, RepairCounts.NONE, null, false);
+            }
+        }
     }
 
     /** The whole body, or {@code null} when it is longer than {@code max-body-bytes}. */

@@ -1,8 +1,10 @@
 package dev.llamashim.spring.boot;
 
+import dev.llamashim.servlet.ShimListener;
 import dev.llamashim.servlet.ShimSettings;
 import dev.llamashim.servlet.ToolStreamFilter;
 import jakarta.servlet.DispatcherType;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -18,7 +20,8 @@ import org.springframework.context.annotation.Bean;
  * {@code llamashim.filter-order}, with settings from {@code llamashim.*}. Backs off when
  * {@code llamashim.enabled=false} or when the application has a {@code ToolStreamFilter} bean or a
  * {@code FilterRegistrationBean<ToolStreamFilter>} of its own; a {@link ShimSettings} bean of the
- * application replaces the one made from the properties.
+ * application replaces the one made from the properties, and a {@link ShimListener} bean of the
+ * application hears what the filter did with each request (for metrics or logs).
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -37,8 +40,10 @@ public class LlamashimAutoConfiguration {
     /** The filter's registration; the application's own filter or registration takes its place. */
     @Bean
     @ConditionalOnMissingBean(value = ToolStreamFilter.class, parameterizedContainer = FilterRegistrationBean.class)
-    FilterRegistrationBean<ToolStreamFilter> llamashimFilter(ShimSettings settings, LlamashimProperties properties) {
-        FilterRegistrationBean<ToolStreamFilter> registration = new FilterRegistrationBean<>(new ToolStreamFilter(settings));
+    FilterRegistrationBean<ToolStreamFilter> llamashimFilter(
+            ShimSettings settings, LlamashimProperties properties, ObjectProvider<ShimListener> listener) {
+        ToolStreamFilter filter = new ToolStreamFilter(settings, listener.getIfUnique(() -> ShimListener.NONE));
+        FilterRegistrationBean<ToolStreamFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setName("llamashim");
         registration.setUrlPatterns(properties.urlPatterns());
         // ASYNC: mode auto's retry is a dispatch of its own, and so is the end of a downstream that calls AsyncContext.dispatch().

@@ -1,5 +1,6 @@
 package dev.llamashim.spring.boot;
 
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
 import dev.llamashim.servlet.ShimSettings;
@@ -37,6 +38,12 @@ import org.springframework.util.unit.DataUnit;
  *     bytes); a larger one is answered 502.
  * @param heartbeatSeconds Wait before a shimmed stream starts early with keep-alive comments, one
  *     per interval (a plain number is seconds; 0 turns them off).
+ * @param textToolCalls Whether calls of declared tools that the model wrote as text, in its
+ *     family's markup (Hermes, Qwen3-Coder, GLM, Mistral, Llama 3.x, Kimi K2, DeepSeek V3.1), in
+ *     content or reasoning_content, become real tool calls: extract or off.
+ * @param normalizeNonStream Whether the JSON answer to a stream:false chat request that declared
+ *     tools gets the same repairs and text extraction as a stream (false: such requests pass
+ *     untouched).
  * @param urlPatterns Servlet URL patterns the filter is mapped to; it only touches POSTs to a chat
  *     path among them.
  * @param filterOrder Position of the filter among the application's filters (lower runs
@@ -53,6 +60,8 @@ public record LlamashimProperties(
         @DefaultValue("16MB") @DataSizeUnit(DataUnit.BYTES) DataSize maxBodyBytes,
         @DefaultValue("64MB") @DataSizeUnit(DataUnit.BYTES) DataSize maxResponseBytes,
         @DefaultValue("15") @DurationUnit(ChronoUnit.SECONDS) Duration heartbeatSeconds,
+        @DefaultValue("extract") TextToolCalls textToolCalls,
+        @DefaultValue("false") boolean normalizeNonStream,
         @DefaultValue("/*") List<String> urlPatterns,
         @DefaultValue("" + Ordered.LOWEST_PRECEDENCE) int filterOrder) {
 
@@ -71,6 +80,8 @@ public record LlamashimProperties(
                     .maxBodyBytes(maxBodyBytes.toBytes())
                     .maxResponseBytes(maxResponseBytes.toBytes())
                     .heartbeat(heartbeatSeconds)
+                    .textToolCalls(textToolCalls)
+                    .normalizeNonStream(normalizeNonStream)
                     .build();
         } catch (ShimConfigException e) {
             // ShimSettings' messages start with the init-param's name, which is the property's name here.

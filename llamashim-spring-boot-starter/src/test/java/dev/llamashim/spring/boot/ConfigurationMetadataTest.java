@@ -35,7 +35,8 @@ class ConfigurationMetadataTest {
         assertThat(properties).containsOnlyKeys(
                 "llamashim.enabled", "llamashim.mode", "llamashim.chunk-size", "llamashim.simulate-when",
                 "llamashim.chat-paths", "llamashim.max-body-bytes", "llamashim.max-response-bytes",
-                "llamashim.heartbeat-seconds", "llamashim.url-patterns", "llamashim.filter-order");
+                "llamashim.heartbeat-seconds", "llamashim.text-tool-calls", "llamashim.normalize-non-stream",
+                "llamashim.url-patterns", "llamashim.filter-order");
         assertThat(properties.values()).allSatisfy(property -> {
             assertThat(property.path("description").asText()).as(property.path("name").asText()).isNotBlank();
             assertThat(property.has("defaultValue")).as(property.path("name").asText()).isTrue();
@@ -45,6 +46,9 @@ class ConfigurationMetadataTest {
         assertThat(properties.get("llamashim.chunk-size").path("defaultValue").asInt()).isEqualTo(50);
         assertThat(properties.get("llamashim.chat-paths").path("defaultValue").asText()).isEqualTo(ShimSettings.DEFAULT_CHAT_PATH);
         assertThat(properties.get("llamashim.enabled").path("defaultValue").asBoolean()).isTrue();
+        assertThat(properties.get("llamashim.text-tool-calls").path("type").asText()).isEqualTo("dev.llamashim.core.TextToolCalls");
+        assertThat(properties.get("llamashim.text-tool-calls").path("defaultValue").asText()).isEqualTo("extract");
+        assertThat(properties.get("llamashim.normalize-non-stream").path("defaultValue").asBoolean()).isFalse();
     }
 
     /** Fails when a filter setting is added to ShimSettings without its llamashim.* property. */

@@ -2,6 +2,7 @@ package dev.llamashim.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimSettings;
 import dev.llamashim.servlet.SimulateWhen;
@@ -53,6 +54,8 @@ class LlamashimAutoConfigurationTest {
                         "llamashim.max-body-bytes=1MB",
                         "llamashim.max-response-bytes=2048",
                         "llamashim.heartbeat-seconds=3",
+                        "llamashim.text-tool-calls=off",
+                        "llamashim.normalize-non-stream=true",
                         "llamashim.url-patterns=/v1/*,/openai/*",
                         "llamashim.filter-order=42")
                 .run(context -> {
@@ -64,6 +67,8 @@ class LlamashimAutoConfigurationTest {
                             .maxBodyBytes(1024 * 1024)
                             .maxResponseBytes(2048)
                             .heartbeat(Duration.ofSeconds(3))
+                            .textToolCalls(TextToolCalls.OFF)
+                            .normalizeNonStream(true)
                             .build());
                     FilterRegistrationBean<?> registration = context.getBean("llamashimFilter", FilterRegistrationBean.class);
                     assertThat(registration.getUrlPatterns()).containsExactly("/v1/*", "/openai/*");

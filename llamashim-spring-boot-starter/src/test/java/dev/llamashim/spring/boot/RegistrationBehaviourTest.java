@@ -2,6 +2,10 @@ package dev.llamashim.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.llamashim.servlet.PathClass;
+import dev.llamashim.servlet.ShimListener;
+import dev.llamashim.servlet.ShimOutcome;
+import dev.llamashim.servlet.ShimRecord;
 import dev.llamashim.servlet.testing.RecordedRequest;
 import dev.llamashim.servlet.testing.ReplayServlet;
 import dev.llamashim.servlet.testing.Routes;
@@ -12,6 +16,9 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -56,6 +63,26 @@ class RegistrationBehaviourTest {
                     .as("a refused stream request, then the retry without stream")
                     .containsExactly(true, false);
             assertThat(asked).extracting(request -> request.header("X-Upstream-Key")).containsExactly("sk-upstream", "sk-upstream");
+        }
+    }
+
+    /** An application's {@link ShimListener} bean is the filter's listener: it hears what was done with each request. */
+    @Test
+    void anApplicationsShimListenerBeanHearsEachRequest() throws InterruptedException {
+        BlockingQueue<ShimRecord> heard = new LinkedBlockingQueue<>();
+        ShimListener listener = new ShimListener() {
+            @Override
+            public void requestEnded(ShimRecord record) {
+                heard.add(record);
+            }
+        };
+        try (ShimmedApp app = ShimmedApp.startWithBeans(ReplayServlet.sync(Routes.llamaServer("new")), Map.of("shimListener", listener))) {
+
+            assertThat(SpringAi.streamToolCalls(app.baseUri())).containsExactly(NEW_BUILDS_CALL);
+            ShimRecord record = heard.poll(10, TimeUnit.SECONDS);
+            assertThat(record).as("the listener heard the request").isNotNull();
+            assertThat(record.pathClass()).isEqualTo(PathClass.CHAT);
+            assertThat(record.outcome()).isEqualTo(ShimOutcome.SYNTHESIZED);
         }
     }
 

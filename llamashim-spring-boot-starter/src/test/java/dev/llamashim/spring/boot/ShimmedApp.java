@@ -36,6 +36,16 @@ final class ShimmedApp implements AutoCloseable {
     /** As {@link #start(HttpServlet, Map, String...)}, with the application's own filters registered as given. */
     static ShimmedApp start(HttpServlet downstream, Map<String, String> params, List<FilterRegistrationBean<? extends Filter>> filters,
             String... properties) {
+        return start(downstream, params, filters, Map.of(), properties);
+    }
+
+    /** As {@link #start(HttpServlet, Map, String...)}, with the application's own beans registered by name. */
+    static ShimmedApp startWithBeans(HttpServlet downstream, Map<String, Object> beans, String... properties) {
+        return start(downstream, Map.of(), List.of(), beans, properties);
+    }
+
+    private static ShimmedApp start(HttpServlet downstream, Map<String, String> params,
+            List<FilterRegistrationBean<? extends Filter>> filters, Map<String, Object> beans, String... properties) {
         ServletRegistrationBean<HttpServlet> servlet = new ServletRegistrationBean<>(downstream, "/v1/*");
         servlet.setAsyncSupported(true);
         servlet.setInitParameters(params);
@@ -52,9 +62,15 @@ final class ShimmedApp implements AutoCloseable {
                         FilterRegistrationBean<? extends Filter> filter = filters.get(i);
                         generic.registerBean("applicationFilter" + i, FilterRegistrationBean.class, () -> filter);
                     }
+                    beans.forEach((name, bean) -> registerBean(generic, name, bean));
                 })
                 .build();
         return new ShimmedApp(application.run(args.toArray(String[]::new)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void registerBean(GenericApplicationContext context, String name, T bean) {
+        context.registerBean(name, (Class<T>) bean.getClass(), () -> bean);
     }
 
     /** {@code http://127.0.0.1:<port>}. */

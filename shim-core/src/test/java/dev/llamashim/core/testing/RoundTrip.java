@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The two halves of DESIGN.md's round-trip law for tests: what a stream accumulates to, and what
+ * The two halves of the round-trip law (docs/STREAM-CONTRACT.md) for tests: what a stream accumulates to, and what
  * it must accumulate to.
  */
 public final class RoundTrip {

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Checks an SSE byte stream against the stream contract of DESIGN.md §3 and lists every way it
+ * Checks an SSE byte stream against the stream contract of docs/STREAM-CONTRACT.md and lists every way it
  * breaks it. An empty list means the stream conforms; a strict OpenAI client can read it.
  *
  * <p>Messages name the event (numbered from 1 over every event of the stream, comments
@@ -100,7 +100,7 @@ public final class StreamContract {
     public static void assertConforms(byte[] stream, boolean includeUsage) {
         List<String> violations = violations(stream, includeUsage);
         if (!violations.isEmpty()) {
-            throw new AssertionError("the stream breaks the stream contract (DESIGN.md §3):\n  "
+            throw new AssertionError("the stream breaks the stream contract (docs/STREAM-CONTRACT.md):\n  "
                     + String.join("\n  ", violations));
         }
     }

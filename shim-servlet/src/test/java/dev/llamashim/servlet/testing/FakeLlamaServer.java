@@ -93,11 +93,16 @@ public final class FakeLlamaServer implements AutoCloseable {
 
     /** Like {@link #start()}, over HTTPS with the key and certificate in the PKCS12 {@code keyStore}. */
     public static FakeLlamaServer startTls(Path keyStore, String password) {
+        return startTls(keyStore, password, Routes.always(Fixture.load("new", "error-unknown-path")));
+    }
+
+    /** Like {@link #start(Function)}, over HTTPS with the key and certificate in the PKCS12 {@code keyStore}. */
+    public static FakeLlamaServer startTls(Path keyStore, String password, Function<RecordedRequest, Reply> route) {
         SslContextFactory.Server tls = new SslContextFactory.Server();
         tls.setKeyStorePath(keyStore.toString());
         tls.setKeyStorePassword(password);
         tls.setKeyStoreType("PKCS12");
-        return start(Routes.always(Fixture.load("new", "error-unknown-path")), tls);
+        return start(route, tls);
     }
 
     private static FakeLlamaServer start(Function<RecordedRequest, Reply> route, SslContextFactory.Server tls) {
