@@ -6,7 +6,8 @@
 # Settings (environment): WRK_SECONDS per slice (5), WRK_ROUNDS slices per target and cell (3),
 # WRK_CELLS (all: "d0 d200-256 d200-1024 stream"), LAUNCHER_JAVA_OPTS (e.g. a JFR recording),
 # LAUNCHER_JAR (the launcher to measure; default this build's), LAUNCHER_ARGS (more launcher flags, both launchers), LAUNCHER_BEFORE (another build's llamashim.jar,
-# run as a third launcher: targets pass0 and shim0, measured in the same run for a before/after).
+# run as a third launcher: targets pass0 and shim0, measured in the same run for a before/after),
+# LAUNCHER_BEFORE_ARGS (flags for that one only, e.g. "--metrics false" to price a feature).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=benchmarks/target/benchmarks.jar
@@ -87,7 +88,7 @@ ports=($UPSTREAM_PORT $NGINX_PORT $LAUNCHER_PORT $REPAIR_PORT)
 if [ -n "${LAUNCHER_BEFORE:-}" ]; then
   # shellcheck disable=SC2086
   java -Xmx1g -jar "$LAUNCHER_BEFORE" --proxy-port $BEFORE_PORT \
-      --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} >"$tmp/before-launcher.log" 2>&1 &
+      --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} ${LAUNCHER_BEFORE_ARGS:-} >"$tmp/before-launcher.log" 2>&1 &
   launcher0=$!; pids+=($launcher0); ports+=($BEFORE_PORT)
 fi
 for port in "${ports[@]}"; do
