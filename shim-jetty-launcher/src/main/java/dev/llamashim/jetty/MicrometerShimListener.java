@@ -2,12 +2,14 @@ package dev.llamashim.jetty;
 
 import dev.llamashim.servlet.PathClass;
 import dev.llamashim.servlet.ShimListener;
+import dev.llamashim.servlet.ShimOutcome;
 import dev.llamashim.servlet.ShimRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,6 +27,11 @@ final class MicrometerShimListener implements ShimListener, UpstreamObserver {
     private final Counter hangUps;
     private final Timer upstreamFirstByte;
     private final Timer upstreamTotal;
+    /**
+     * The {@code llamashim.requests} counters met so far: building a counter's id (its tags sorted)
+     * and looking it up in the registry, for every request, cost more than the increment.
+     */
+    private final Map<RequestsKey, Counter> requests = new ConcurrentHashMap<>();
 
     MicrometerShimListener(MeterRegistry registry) {
         this.registry = registry;
@@ -50,12 +57,7 @@ final class MicrometerShimListener implements ShimListener, UpstreamObserver {
     @Override
     public void requestEnded(ShimRecord record) {
         inFlight.decrementAndGet();
-        Counter.builder("llamashim.requests")
-                .description("Requests by path class and what llamashim did with them")
-                .tag("path_class", record.pathClass().label())
-                .tag("outcome", record.outcome().label())
-                .tag("error", record.errorCode() == null ? NO_ERROR : record.errorCode())
-                .register(registry)
+        requests.computeIfAbsent(new RequestsKey(record.pathClass(), record.outcome(), record.errorCode()), this::requestsCounter)
                 .increment();
         count("llamashim.repairs", "Defects mended in model server answers, by kind", "defect", record.repairs().mended());
         count("llamashim.text.tool.calls", "Tool calls written as text that were turned into real ones, by markup format",
@@ -81,6 +83,18 @@ final class MicrometerShimListener implements ShimListener, UpstreamObserver {
         }
         upstreamTotal.record(total);
     }
+
+    private Counter requestsCounter(RequestsKey key) {
+        return Counter.builder("llamashim.requests")
+                .description("Requests by path class and what llamashim did with them")
+                .tag("path_class", key.pathClass().label())
+                .tag("outcome", key.outcome().label())
+                .tag("error", key.errorCode() == null ? NO_ERROR : key.errorCode())
+                .register(registry);
+    }
+
+    /** The labels of one {@code llamashim.requests} counter. */
+    private record RequestsKey(PathClass pathClass, ShimOutcome outcome, String errorCode) {}
 
     private void count(String name, String description, String tag, Map<String, Integer> counts) {
         counts.forEach((kind, count) -> Counter.builder(name).description(description).tag(tag, kind)
