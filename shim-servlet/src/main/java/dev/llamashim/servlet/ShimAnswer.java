@@ -47,7 +47,7 @@ record ShimAnswer(
 
     static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
-    /** Headers every stream carries besides its content type (DESIGN.md §3). */
+    /** Headers every stream carries besides its content type (docs/STREAM-CONTRACT.md). */
     static final List<Map.Entry<String, String>> STREAM_HEADERS =
             List.of(Map.entry("Cache-Control", "no-cache"), Map.entry("X-Accel-Buffering", "no"));
 
