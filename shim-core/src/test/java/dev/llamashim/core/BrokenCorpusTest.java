@@ -6,7 +6,6 @@ import dev.llamashim.core.testing.BrokenCorpus;
 import dev.llamashim.core.testing.BrokenCorpus.BrokenCase;
 import dev.llamashim.core.testing.RoundTrip;
 import dev.llamashim.core.testing.StreamContract;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -104,18 +103,7 @@ class BrokenCorpusTest {
     }
 
     static byte[] repairInPieces(BrokenCase broken, List<Integer> cuts) {
-        byte[] stream = broken.upstream();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamRepairer repairer = new StreamRepairer(broken.options(), out::writeBytes);
-        int[] at = cuts.stream().mapToInt(c -> c % (stream.length + 1)).sorted().toArray();
-        int from = 0;
-        for (int cut : at) {
-            repairer.feed(stream, from, cut - from);
-            from = cut;
-        }
-        repairer.feed(stream, from, stream.length - from);
-        repairer.finish();
-        return out.toByteArray();
+        return StreamRepairerProperties.repairInPieces(broken.upstream(), broken.options(), cuts);
     }
 
     @Provide
