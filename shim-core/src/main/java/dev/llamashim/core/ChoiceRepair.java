@@ -43,7 +43,7 @@ final class ChoiceRepair {
 
     final int index;
     private final DeclaredTools tools;
-    private final RepairCounts counts;
+    private final RepairTally counts;
     /** Wraps a choice entry in a chunk with the stream's envelope. */
     private final Function<ObjectNode, RepairedChunk> chunkOf;
     private final ToolCallRepair toolCalls;
@@ -63,7 +63,7 @@ final class ChoiceRepair {
     /** The finish chunk, held until the end of the stream. */
     private RepairedChunk finish;
 
-    ChoiceRepair(int index, Set<String> streamIds, RepairOptions options, RepairCounts counts,
+    ChoiceRepair(int index, Set<String> streamIds, RepairOptions options, RepairTally counts,
             Function<ObjectNode, RepairedChunk> chunkOf) {
         this.index = index;
         this.tools = options.tools();

@@ -5,7 +5,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /** The defect counts of one repair while it runs; {@link #report()} takes a snapshot. Not thread-safe. */
-final class RepairCounts {
+final class RepairTally {
 
     private final EnumMap<Defect, Integer> counts = new EnumMap<>(Defect.class);
     private final EnumMap<ToolCallFormat, Integer> extracted = new EnumMap<>(ToolCallFormat.class);

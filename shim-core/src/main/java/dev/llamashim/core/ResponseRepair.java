@@ -37,7 +37,7 @@ public final class ResponseRepair {
 
     /** The repaired completion (the same object when nothing needed repair) and what changed. */
     public static RepairResult repair(ChatResponse response, RepairOptions options) {
-        RepairCounts counts = new RepairCounts();
+        RepairTally counts = new RepairTally();
         List<Choice> choices = new ArrayList<>(response.choices().size());
         boolean changed = false;
         Set<String> ids = new HashSet<>();
@@ -54,7 +54,7 @@ public final class ResponseRepair {
         return new RepairResult(repaired, counts.report());
     }
 
-    private static Choice repair(Choice choice, RepairOptions options, Set<String> ids, RepairCounts counts) {
+    private static Choice repair(Choice choice, RepairOptions options, Set<String> ids, RepairTally counts) {
         Message message = choice.message();
         List<ToolCall> calls = new ArrayList<>(message.toolCalls().size());
         boolean changed = false;
@@ -106,7 +106,7 @@ public final class ResponseRepair {
      * {@code calls}; the field itself when it has none, null when nothing but calls was in it.
      */
     private static String extract(String field, DeclaredTools tools, List<ToolCall> calls, Set<String> ids,
-            RepairCounts counts) {
+            RepairTally counts) {
         if (field == null || field.isEmpty()) {
             return field;
         }
@@ -166,7 +166,7 @@ public final class ResponseRepair {
         if (tree == null || !tree.isObject() || !tree.path("choices").isArray()) {
             return unchanged;
         }
-        RepairCounts counts = new RepairCounts();
+        RepairTally counts = new RepairTally();
         Set<String> ids = new HashSet<>();
         for (JsonNode choice : tree.get("choices")) {
             if (choice.isObject() && choice.path("message").isObject()) {
@@ -184,7 +184,7 @@ public final class ResponseRepair {
         }
     }
 
-    private static void repairJsonChoice(ObjectNode choice, RepairOptions options, Set<String> ids, RepairCounts counts) {
+    private static void repairJsonChoice(ObjectNode choice, RepairOptions options, Set<String> ids, RepairTally counts) {
         ObjectNode message = (ObjectNode) choice.get("message");
         JsonNode callsNode = message.get("tool_calls");
         if (callsNode == null || callsNode.isNull()) {

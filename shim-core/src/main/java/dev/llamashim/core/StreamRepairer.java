@@ -90,7 +90,7 @@ public final class StreamRepairer {
     private final boolean includeUsage;
     private final Consumer<byte[]> sink;
     private final SseParser parser;
-    private final RepairCounts counts = new RepairCounts();
+    private final RepairTally counts = new RepairTally();
 
     /** The first chunk's envelope ({@code id}, {@code object}, …) in its order; null before it. */
     private ObjectNode envelope;

@@ -36,12 +36,12 @@ final class ToolCallRepair {
     private final List<CallState> sent = new ArrayList<>();
     private final Map<String, CallState> byId = new HashMap<>();
     private final Map<Integer, CallState> byIndex = new HashMap<>();
-    private final RepairCounts counts;
+    private final RepairTally counts;
     private CallState last;
     private boolean changed;
     private long argumentsLength;
 
-    ToolCallRepair(Set<String> streamIds, RepairCounts counts) {
+    ToolCallRepair(Set<String> streamIds, RepairTally counts) {
         this.streamIds = streamIds;
         this.counts = counts;
     }
