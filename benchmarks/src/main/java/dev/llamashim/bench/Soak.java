@@ -2,6 +2,7 @@ package dev.llamashim.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llamashim.core.SseFrames;
 import dev.llamashim.core.testing.Fixture;
 import dev.llamashim.jetty.Launcher;
 import dev.llamashim.jetty.LauncherConfig;
@@ -87,7 +88,7 @@ public final class Soak {
     private static final Fixture CONTENT = Fixture.load("new", "content-nonstream");
     private static final Fixture NATIVE_STREAM = Fixture.load("new", "content-native-stream-no-usage");
     private static final Fixture REFUSAL = Fixture.load("old", "tool-call-stream-refused");
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = SseFrames.done();
     /** Requests the fake model server received, by kind: more than the answers means the launcher asked again. */
     private static final AtomicLongArray UPSTREAM_REQUESTS = new AtomicLongArray(Kind.values().length);
 

@@ -2,10 +2,7 @@ package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,11 +28,7 @@ import java.util.TreeMap;
 public final class StreamAccumulator {
 
     /** Reads numbers exactly, as the parser copies them, so that extras come back unchanged. */
-    private static final ObjectReader READER = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build()
-            .reader();
+    private static final ObjectReader READER = Json.MAPPER.reader();
     private static final Set<String> CHUNK_FIELDS =
             Set.of("id", "object", "created", "model", "system_fingerprint", "choices", "usage");
     private static final Set<String> CHOICE_FIELDS = Set.of("index", "delta", "finish_reason", "logprobs");

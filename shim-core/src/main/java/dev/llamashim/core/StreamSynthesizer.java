@@ -33,11 +33,11 @@ import java.util.Objects;
 public final class StreamSynthesizer {
 
     private static final SerializableString CHOICES = new SerializedString("choices");
-    private static final SerializableString DATA = new SerializedString("data: ");
+    private static final SerializableString DATA = new SerializedString(SseFrames.DATA_PREFIX);
     private static final SerializableString CONTENT = new SerializedString("\"content\":");
     private static final SerializableString REASONING_CONTENT = new SerializedString("\"reasoning_content\":");
-    private static final SerializableString EVENT_END = new SerializedString("\n\n");
-    private static final SerializableString DONE = new SerializedString("data: [DONE]\n\n");
+    private static final SerializableString EVENT_END = new SerializedString(SseFrames.EVENT_END);
+    private static final SerializableString DONE = new SerializedString(SseFrames.DONE);
     /** What closes a text piece's chunk: the delta, {@code finish_reason}, the choice, {@code choices}, the chunk. */
     private static final SerializableString TEXT_PIECE_END = new SerializedString("},\"finish_reason\":null}]}");
     /** What closes an arguments piece's chunk: function, call, {@code tool_calls}, then as {@link #TEXT_PIECE_END}. */
