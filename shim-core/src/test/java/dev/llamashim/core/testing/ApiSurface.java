@@ -288,7 +288,7 @@ public final class ApiSurface {
             String text = added ? after.get(j++) : before.get(i++);
             if (text.startsWith(" ")) {
                 if (!type.equals(named)) {
-                    out.append("  in ").append(type).append(":\n");
+                    out.append("  in ").append(type.replace(" {", "")).append(":\n");
                     named = type;
                 }
             } else if (!text.isEmpty() && !text.equals("}")) {
