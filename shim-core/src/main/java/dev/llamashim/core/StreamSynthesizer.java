@@ -43,6 +43,15 @@ public final class StreamSynthesizer {
     /** What closes an arguments piece's chunk: function, call, {@code tool_calls}, then as {@link #TEXT_PIECE_END}. */
     private static final SerializableString ARGUMENTS_PIECE_END = new SerializedString("}}]},\"finish_reason\":null}]}");
 
+    /**
+     * The buffer {@link #toBytes} writes into, one per thread and kept between calls, so a call
+     * allocates its result and nothing the size of it besides. One that grew past
+     * {@link #SCRATCH_KEPT} for a long answer is dropped after that call.
+     */
+    private static final ThreadLocal<ByteSink> SCRATCH = ThreadLocal.withInitial(() -> new ByteSink(16 * 1024));
+
+    private static final int SCRATCH_KEPT = 256 * 1024;
+
     private final ChunkingPolicy policy;
 
     /** A synthesizer that cuts text fields with {@code policy}. */
@@ -110,56 +119,21 @@ public final class StreamSynthesizer {
 
     /** The stream's exact bytes. */
     public byte[] toBytes(ChatResponse response, boolean includeUsage) {
-        ByteSink out = new ByteSink(estimateSize(response));
+        ByteSink out = SCRATCH.get();
+        out.reset();
         try {
             writeTo(response, includeUsage, out);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
         }
-        return out.toByteArray();
-    }
-
-    /**
-     * An upper bound of the stream's size for the usual answer, so the buffer is allocated once:
-     * every piece repeats the envelope (id, model… about 150 bytes with the chunk's own framing),
-     * and text grows a little when escaped.
-     */
-    private int estimateSize(ChatResponse response) {
-        int size = policy instanceof CodePointPieces by ? by.size() : Integer.MAX_VALUE;
-        long envelope = 160 + response.id().length() + response.model().length()
-                + (response.systemFingerprint() == null ? 0 : response.systemFingerprint().length());
-        long bytes = 512 + extrasLength(response.extras()) + (response.usage() == null ? 0 : response.usage().json().length());
-        for (Choice choice : response.choices()) {
-            Message m = choice.message();
-            bytes += 2 * envelope + extrasLength(m.extras()) + extrasLength(choice.extras())
-                    + (choice.logprobs() == null ? 0 : choice.logprobs().json().length());
-            bytes += textSize(m.content(), size, envelope) + textSize(m.reasoningContent(), size, envelope);
-            for (ToolCall call : m.toolCalls()) {
-                bytes += envelope + 64 + call.id().length() + call.name().length()
-                        + extrasLength(call.extras()) + extrasLength(call.functionExtras())
-                        + textSize(call.arguments(), size, envelope + 40);
-            }
+        byte[] bytes = out.toByteArray();
+        if (out.capacity() > SCRATCH_KEPT) {
+            SCRATCH.remove();
         }
-        return (int) Math.min(Integer.MAX_VALUE - 8, bytes);
+        return bytes;
     }
 
-    private static long textSize(String text, int piece, long envelope) {
-        if (text == null || text.isEmpty()) {
-            return 0;
-        }
-        long pieces = (text.length() + (long) piece - 1) / piece;
-        return pieces * envelope + text.length() + text.length() / 2;
-    }
-
-    private static long extrasLength(Map<String, RawJson> extras) {
-        long length = 0;
-        for (Map.Entry<String, RawJson> field : extras.entrySet()) {
-            length += field.getKey().length() + field.getValue().json().length() + 4;
-        }
-        return length;
-    }
-
-    /** A byte buffer that hands over its array without a copy when the size estimate was exact, else copies once. */
+    /** A growing byte buffer, reused: {@link #reset} empties it, {@link #toByteArray} copies out what it holds. */
     private static final class ByteSink extends OutputStream {
         private byte[] bytes;
         private int size;
@@ -187,8 +161,16 @@ public final class StreamSynthesizer {
             }
         }
 
+        void reset() {
+            size = 0;
+        }
+
+        int capacity() {
+            return bytes.length;
+        }
+
         byte[] toByteArray() {
-            return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+            return Arrays.copyOf(bytes, size);
         }
     }
 
