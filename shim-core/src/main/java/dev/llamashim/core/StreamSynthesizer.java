@@ -44,12 +44,13 @@ public final class StreamSynthesizer {
     private static final SerializableString ARGUMENTS_PIECE_END = new SerializedString("}}]},\"finish_reason\":null}]}");
 
     /**
-     * The buffer {@link #toBytes} writes into, one per thread and kept between calls, so a call
-     * allocates its result and nothing the size of it besides. One that grew past
-     * {@link #SCRATCH_KEPT} for a long answer is dropped after that call.
+     * The buffer {@link #toBytes} writes the usual answer into, one per thread and kept between
+     * calls, so a call allocates its result and little besides. An answer estimated larger than
+     * {@link #SCRATCH_KEPT} gets a buffer of its own; a thread's buffer that outgrew it is dropped.
      */
     private static final ThreadLocal<ByteSink> SCRATCH = ThreadLocal.withInitial(() -> new ByteSink(16 * 1024));
 
+    /** The largest buffer a thread keeps between calls of {@link #toBytes}. */
     private static final int SCRATCH_KEPT = 256 * 1024;
 
     private final ChunkingPolicy policy;
@@ -119,21 +120,68 @@ public final class StreamSynthesizer {
 
     /** The stream's exact bytes. */
     public byte[] toBytes(ChatResponse response, boolean includeUsage) {
-        ByteSink out = SCRATCH.get();
+        int estimate = estimateSize(response);
+        // A long answer gets a buffer of its own, sized once; the usual one the thread's buffer.
+        boolean ownBuffer = estimate > SCRATCH_KEPT;
+        ByteSink out = ownBuffer ? new ByteSink(estimate) : SCRATCH.get();
         out.reset();
         try {
             writeTo(response, includeUsage, out);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
         }
-        byte[] bytes = out.toByteArray();
+        if (ownBuffer) {
+            return out.handOver();
+        }
+        byte[] bytes = out.copy();
         if (out.capacity() > SCRATCH_KEPT) {
             SCRATCH.remove();
         }
         return bytes;
     }
 
-    /** A growing byte buffer, reused: {@link #reset} empties it, {@link #toByteArray} copies out what it holds. */
+    /**
+     * An upper bound of the stream's size for the usual answer, so the buffer is allocated once:
+     * every piece repeats the envelope (id, model… about 150 bytes with the chunk's own framing),
+     * and text grows a little when escaped.
+     */
+    private int estimateSize(ChatResponse response) {
+        int size = policy instanceof CodePointPieces by ? by.size() : Integer.MAX_VALUE;
+        long envelope = 160 + response.id().length() + response.model().length()
+                + (response.systemFingerprint() == null ? 0 : response.systemFingerprint().length());
+        long bytes = 512 + extrasLength(response.extras()) + (response.usage() == null ? 0 : response.usage().json().length());
+        for (Choice choice : response.choices()) {
+            Message m = choice.message();
+            bytes += 2 * envelope + extrasLength(m.extras()) + extrasLength(choice.extras())
+                    + (choice.logprobs() == null ? 0 : choice.logprobs().json().length());
+            bytes += textSize(m.content(), size, envelope) + textSize(m.reasoningContent(), size, envelope);
+            for (ToolCall call : m.toolCalls()) {
+                bytes += envelope + 64 + call.id().length() + call.name().length()
+                        + extrasLength(call.extras()) + extrasLength(call.functionExtras())
+                        + textSize(call.arguments(), size, envelope + 40);
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE - 8, bytes);
+    }
+
+    private static long textSize(String text, int piece, long envelope) {
+        if (text == null || text.isEmpty()) {
+            return 0;
+        }
+        long pieces = (text.length() + (long) piece - 1) / piece;
+        return pieces * envelope + text.length() + text.length() / 2;
+    }
+
+    private static long extrasLength(Map<String, RawJson> extras) {
+        long length = 0;
+        for (Map.Entry<String, RawJson> field : extras.entrySet()) {
+            length += field.getKey().length() + field.getValue().json().length() + 4;
+        }
+        return length;
+    }
+
+
+    /** A growing byte buffer; {@link #reset} empties it for reuse. */
     private static final class ByteSink extends OutputStream {
         private byte[] bytes;
         private int size;
@@ -169,8 +217,14 @@ public final class StreamSynthesizer {
             return bytes.length;
         }
 
-        byte[] toByteArray() {
+        /** A copy of what the buffer holds. */
+        byte[] copy() {
             return Arrays.copyOf(bytes, size);
+        }
+
+        /** What the buffer holds, as its own array when that is full, for a buffer not used again. */
+        byte[] handOver() {
+            return size == bytes.length ? bytes : copy();
         }
     }
 
