@@ -3,6 +3,7 @@ package dev.llamashim.core;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -249,7 +250,7 @@ public final class StreamSynthesizer {
         /** The piece being written, reused: the generator takes text as chars. */
         private char[] piece = new char[64];
 
-        Emitter(JsonGenerator g, ChatResponse response, Framing framing) throws IOException {
+        Emitter(JsonGenerator g, ChatResponse response, Framing framing) {
             this.g = g;
             this.response = response;
             this.framing = framing;
@@ -429,21 +430,26 @@ public final class StreamSynthesizer {
         }
     }
 
-    private static String envelope(ChatResponse response) throws IOException {
-        StringWriter out = new StringWriter(128);
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("id", response.id());
-            g.writeStringField("object", "chat.completion.chunk");
-            g.writeNumberField("created", response.created());
-            g.writeStringField("model", response.model());
-            if (response.systemFingerprint() != null) {
-                g.writeStringField("system_fingerprint", response.systemFingerprint());
-            }
-            g.writeEndObject();
+    /**
+     * {@code "id":…,"object":"chat.completion.chunk","created":…,"model":…[,"system_fingerprint":…],}
+     * with the strings escaped as the generator escapes them.
+     */
+    private static String envelope(ChatResponse response) {
+        StringBuilder out = new StringBuilder(96 + response.id().length() + response.model().length());
+        out.append("\"id\":");
+        quoted(out, response.id());
+        out.append(",\"object\":\"chat.completion.chunk\",\"created\":").append(response.created()).append(",\"model\":");
+        quoted(out, response.model());
+        if (response.systemFingerprint() != null) {
+            out.append(",\"system_fingerprint\":");
+            quoted(out, response.systemFingerprint());
         }
-        // Keep the fields, drop the braces, and end with the comma that precedes "choices".
-        String object = out.toString();
-        return object.substring(1, object.length() - 1) + ",";
+        return out.append(',').toString();
+    }
+
+    private static void quoted(StringBuilder out, String text) {
+        out.append('"');
+        JsonStringEncoder.getInstance().quoteAsString(text, out);
+        out.append('"');
     }
 }
