@@ -51,8 +51,8 @@ public final class StreamSynthesizer {
      */
     private static final ThreadLocal<ByteSink> SCRATCH = ThreadLocal.withInitial(() -> new ByteSink(16 * 1024));
 
-    /** The largest buffer a thread keeps between calls of {@link #toBytes}. */
-    private static final int SCRATCH_KEPT = 256 * 1024;
+    /** The largest buffer a thread keeps between calls of {@link #toBytes}: room for the usual tool-call stream. */
+    private static final int SCRATCH_KEPT = 64 * 1024;
 
     private final ChunkingPolicy policy;
 
@@ -119,7 +119,10 @@ public final class StreamSynthesizer {
         }
     }
 
-    /** The stream's exact bytes. */
+    /**
+     * The stream's exact bytes. The calling thread keeps a buffer of up to 64 KiB for its next
+     * call; a longer stream is written into a buffer of its own.
+     */
     public byte[] toBytes(ChatResponse response, boolean includeUsage) {
         int estimate = estimateSize(response);
         // A long answer gets a buffer of its own, sized once; the usual one the thread's buffer.
