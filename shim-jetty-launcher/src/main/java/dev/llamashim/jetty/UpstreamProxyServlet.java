@@ -67,6 +67,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private final Duration requestTimeout;
     private final int maxConnections;
     private final int maxQueued;
+    private final Duration upstreamIdleTimeout;
     private final transient UpstreamObserver observer;
     private transient HangUpWatchTimer hangUpWatches;
 
@@ -76,6 +77,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         this.requestTimeout = config.requestTimeout();
         this.maxConnections = config.maxUpstreamConnections();
         this.maxQueued = config.maxUpstreamQueue();
+        this.upstreamIdleTimeout = config.upstreamIdleTimeout();
         this.observer = observer;
     }
 
@@ -105,13 +107,19 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return LoggerFactory.getLogger("org.eclipse.jetty.ee10.proxy.AsyncProxyServlet");
     }
 
-    /** The proxy's client with {@code max_upstream_connections} and {@code max_upstream_queue} instead of Jetty's 256 and 1024. */
+    /**
+     * The proxy's client with {@code max_upstream_connections}, {@code max_upstream_queue} and
+     * {@code upstream_idle_timeout} instead of Jetty's 256, 1024 and 30 s.
+     */
     @Override
     protected HttpClient createHttpClient() throws ServletException {
         HttpClient client = super.createHttpClient();
         // Both are read when the target's destination is first made, on the first request.
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxRequestsQueuedPerDestination(maxQueued);
+        // Every connection gets it when opened, and has it again whenever it returns to the pool
+        // (during an exchange the request's idle timeout, request_timeout, holds instead).
+        client.setIdleTimeout(upstreamIdleTimeout.toMillis());
         if (client.getTransport() instanceof HttpClientTransportOverHTTP http1) {
             // As the server's (see Launcher): a 96 KB header cache on each of up to max_upstream_connections.
             http1.setHeaderCacheSize(0);
