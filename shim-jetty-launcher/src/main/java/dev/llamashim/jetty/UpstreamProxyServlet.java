@@ -109,7 +109,8 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
 
     /**
      * The proxy's client with {@code max_upstream_connections}, {@code max_upstream_queue} and
-     * {@code upstream_idle_timeout} instead of Jetty's 256, 1024 and 30 s.
+     * {@code upstream_idle_timeout} instead of Jetty's 256, 1024 and 30 s, and its connections in
+     * an {@link IdleStackPool}.
      */
     @Override
     protected HttpClient createHttpClient() throws ServletException {
@@ -117,6 +118,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         // Both are read when the target's destination is first made, on the first request.
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxRequestsQueuedPerDestination(maxQueued);
+        client.getTransport().setConnectionPoolFactory(IdleStackPool.connectionPools(maxConnections));
         // Every connection gets it when opened, and has it again whenever it returns to the pool
         // (during an exchange the request's idle timeout, request_timeout, holds instead).
         client.setIdleTimeout(upstreamIdleTimeout.toMillis());
