@@ -1,7 +1,7 @@
 package dev.llamashim.bench;
 
+import dev.llamashim.core.SseFrames;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -21,7 +21,7 @@ import org.eclipse.jetty.http.HttpMethod;
  */
 final class LoadRun {
 
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = SseFrames.done();
     private static final int MAX_SAMPLES = 4_000_000;
 
     /**

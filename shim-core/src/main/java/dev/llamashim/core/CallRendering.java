@@ -2,8 +2,6 @@ package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -21,7 +19,6 @@ final class CallRendering {
     /** Content longer than this (in UTF-16 units) is never taken for a rendering, nor held as one. */
     static final int BOUND = 64 * 1024;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
     private static final Set<String> KEYS = Set.of("name", "arguments", "parameters");
 
     private CallRendering() {}
@@ -46,7 +43,7 @@ final class CallRendering {
             }
             JsonNode arguments = object.has("arguments") ? object.get("arguments") : object.get("parameters");
             JsonNode renderedArguments = arguments.isTextual() ? parse(arguments.textValue()) : arguments;
-            JsonNode callArguments = call.arguments().isBlank() ? MAPPER.createObjectNode() : parse(call.arguments());
+            JsonNode callArguments = call.arguments().isBlank() ? Json.MAPPER.createObjectNode() : parse(call.arguments());
             if (renderedArguments == null || !renderedArguments.isObject() || !renderedArguments.equals(callArguments)) {
                 return false;
             }
@@ -84,7 +81,7 @@ final class CallRendering {
 
     private static JsonNode parse(String json) {
         try {
-            return MAPPER.readTree(json);
+            return Json.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             return null;
         }

@@ -2,8 +2,6 @@ package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,7 +19,6 @@ public final class DeclaredTools {
     /** No tools declared: nothing is extracted from text, and no function is forced. */
     public static final DeclaredTools NONE = new DeclaredTools(Map.of(), null);
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
     private final Map<String, JsonNode> parameters;
     private final String forcedFunction;
@@ -37,7 +34,7 @@ public final class DeclaredTools {
      */
     public static DeclaredTools fromRequest(byte[] body) {
         try {
-            return fromRequest(MAPPER.readTree(body));
+            return fromRequest(Json.MAPPER.readTree(body));
         } catch (JsonProcessingException e) {
             return NONE;
         } catch (IOException e) {

@@ -6,15 +6,33 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.Locale;
 
-/** The shared, immutable Jackson factory and the few token helpers the parsers need. */
+/**
+ * shim-core's one Jackson setup, shared by every class of the module, and the few token helpers
+ * the parsers need. Numbers in trees keep their exact value: floats are read as
+ * {@code BigDecimal} with their trailing zeros, so a chunk written back says what the server sent.
+ */
 final class Json {
 
-    /** Immutable once built; generators and parsers it creates are per call. */
-    static final JsonFactory FACTORY = JsonFactory.builder().build();
+    /** Trees with exact numbers; configured once here and never changed after. */
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
+
+    /** {@link #MAPPER}'s reader, which also fails on anything after the first value. */
+    static final ObjectReader WHOLE_VALUE = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /** {@link #MAPPER}'s factory, for the streaming parsers and generators; they are per call. */
+    static final JsonFactory FACTORY = MAPPER.getFactory();
 
     private Json() {}
 

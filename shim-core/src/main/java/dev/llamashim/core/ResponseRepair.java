@@ -1,11 +1,7 @@
 package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -27,11 +23,6 @@ import java.util.Set;
  * {@link #repairJson} does all of it on the JSON itself.
  */
 public final class ResponseRepair {
-
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
 
     private ResponseRepair() {}
 
@@ -159,7 +150,7 @@ public final class ResponseRepair {
         RepairedJson unchanged = new RepairedJson(completion, RepairReport.NONE);
         JsonNode tree;
         try {
-            tree = MAPPER.readTree(completion);
+            tree = Json.MAPPER.readTree(completion);
         } catch (IOException e) {
             return unchanged;
         }
@@ -178,7 +169,7 @@ public final class ResponseRepair {
             return unchanged;
         }
         try {
-            return new RepairedJson(MAPPER.writeValueAsBytes(tree), report);
+            return new RepairedJson(Json.MAPPER.writeValueAsBytes(tree), report);
         } catch (JsonProcessingException e) {
             throw new ShimException("chat completion: cannot write the repaired JSON: " + e.getOriginalMessage(), e);
         }
@@ -188,7 +179,7 @@ public final class ResponseRepair {
         ObjectNode message = (ObjectNode) choice.get("message");
         JsonNode callsNode = message.get("tool_calls");
         if (callsNode == null || callsNode.isNull()) {
-            callsNode = MAPPER.createArrayNode();
+            callsNode = Json.MAPPER.createArrayNode();
         } else if (!callsNode.isArray()) {
             return;
         }

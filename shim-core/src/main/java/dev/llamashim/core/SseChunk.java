@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * One event of a {@code text/event-stream}: a {@code data:} event, a comment (a heartbeat), or
- * the closing {@code data: [DONE]}. Each renders its exact bytes.
+ * the closing {@code data: [DONE]}. Each renders its exact bytes, framed by {@link SseFrames}.
  */
 public sealed interface SseChunk permits SseChunk.Data, SseChunk.Comment, SseChunk.Done {
 
@@ -45,7 +45,7 @@ public sealed interface SseChunk permits SseChunk.Data, SseChunk.Comment, SseChu
 
         @Override
         public String render() {
-            return prefixLines("data: ", data);
+            return SseFrames.dataEvent(data);
         }
     }
 
@@ -63,7 +63,7 @@ public sealed interface SseChunk permits SseChunk.Data, SseChunk.Comment, SseChu
 
         @Override
         public String render() {
-            return prefixLines(text.isEmpty() ? ":" : ": ", text);
+            return SseFrames.commentEvent(text);
         }
     }
 
@@ -72,33 +72,7 @@ public sealed interface SseChunk permits SseChunk.Data, SseChunk.Comment, SseChu
 
         @Override
         public String render() {
-            return "data: [DONE]\n\n";
+            return SseFrames.DONE;
         }
-    }
-
-    private static String prefixLines(String prefix, String text) {
-        StringBuilder out = new StringBuilder(text.length() + prefix.length() + 2);
-        int start = 0;
-        while (true) {
-            int end = nextBreak(text, start);
-            out.append(prefix).append(text, start, end).append('\n');
-            if (end == text.length()) {
-                return out.append('\n').toString();
-            }
-            // \r\n counts as one line break, as the SSE reader will count it.
-            start = text.charAt(end) == '\r' && end + 1 < text.length() && text.charAt(end + 1) == '\n'
-                    ? end + 2
-                    : end + 1;
-        }
-    }
-
-    private static int nextBreak(String text, int from) {
-        for (int i = from; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\n' || c == '\r') {
-                return i;
-            }
-        }
-        return text.length();
     }
 }

@@ -146,7 +146,7 @@ public final class SseParser {
         }
         String event = data.toString();
         data = null;
-        sink.accept(event.equals("[DONE]") ? SseChunk.DONE : SseChunk.data(event));
+        sink.accept(event.equals(SseFrames.DONE_DATA) ? SseChunk.DONE : SseChunk.data(event));
     }
 
     private void checkOpen() {

@@ -2,10 +2,7 @@ package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,11 +28,7 @@ import java.util.TreeMap;
 public final class StreamAccumulator {
 
     /** Reads numbers exactly, as the parser copies them, so that extras come back unchanged. */
-    private static final ObjectReader READER = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build()
-            .reader();
+    private static final ObjectReader READER = Json.MAPPER.reader();
     private static final Set<String> CHUNK_FIELDS =
             Set.of("id", "object", "created", "model", "system_fingerprint", "choices", "usage");
     private static final Set<String> CHOICE_FIELDS = Set.of("index", "delta", "finish_reason", "logprobs");
@@ -68,7 +61,7 @@ public final class StreamAccumulator {
      * @throws ShimException when the text is not a chunk object, or is an in-stream
      *     {@code {"error":…}} event (its message is quoted)
      */
-    public void acceptJson(String chunkJson) {
+    void acceptJson(String chunkJson) {
         String where = "chunk " + chunkCount;
         JsonNode chunk;
         try {
@@ -110,7 +103,7 @@ public final class StreamAccumulator {
     }
 
     /** How many data chunks have been merged. */
-    public int chunkCount() {
+    int chunkCount() {
         return chunkCount;
     }
 

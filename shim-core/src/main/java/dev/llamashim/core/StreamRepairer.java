@@ -1,17 +1,12 @@
 package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -76,15 +71,10 @@ import java.util.function.Consumer;
  */
 public final class StreamRepairer {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String[] ENVELOPE = {"id", "object", "created", "model", "system_fingerprint"};
     static final Set<String> ENVELOPE_FIELDS = Set.of(ENVELOPE);
     private static final Set<String> ENTRY_FIELDS = Set.of("index", "delta", "finish_reason", "logprobs");
-    private static final byte[] DONE = SseChunk.DONE.toBytes();
 
     private final RepairOptions options;
     private final boolean includeUsage;
@@ -203,7 +193,7 @@ public final class StreamRepairer {
     private void onData(String payload) {
         JsonNode parsed;
         try {
-            parsed = MAPPER.readTree(payload);
+            parsed = Json.MAPPER.readTree(payload);
         } catch (JsonProcessingException e) {
             throw Json.notJson("event stream: event " + eventNumber, e);
         }
@@ -537,29 +527,18 @@ public final class StreamRepairer {
             }
         }
         out.forEach(this::write);
-        sink.accept(DONE.clone());
+        sink.accept(SseFrames.done());
     }
 
     private void write(RepairedChunk out) {
         String json = out.dirty || out.original == null ? serialize(out.node) : out.original;
-        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
-        byte[] event = new byte[utf8.length + 8];
-        event[0] = 'd';
-        event[1] = 'a';
-        event[2] = 't';
-        event[3] = 'a';
-        event[4] = ':';
-        event[5] = ' ';
-        System.arraycopy(utf8, 0, event, 6, utf8.length);
-        event[event.length - 2] = '\n';
-        event[event.length - 1] = '\n';
-        sink.accept(event);
+        sink.accept(SseFrames.data(json));
     }
 
     private static String serialize(ObjectNode node) {
         try {
             // A lone surrogate (valid JSON when escaped) would not survive UTF-8 as a raw char.
-            return Json.escapeLoneSurrogates(MAPPER.writeValueAsString(node));
+            return Json.escapeLoneSurrogates(Json.MAPPER.writeValueAsString(node));
         } catch (JsonProcessingException e) {
             throw new ShimException("event stream: cannot write a repaired chunk: " + e.getOriginalMessage(), e);
         }

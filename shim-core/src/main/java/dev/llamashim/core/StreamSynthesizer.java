@@ -33,11 +33,11 @@ import java.util.Objects;
 public final class StreamSynthesizer {
 
     private static final SerializableString CHOICES = new SerializedString("choices");
-    private static final SerializableString DATA = new SerializedString("data: ");
+    private static final SerializableString DATA = new SerializedString(SseFrames.DATA_PREFIX);
     private static final SerializableString CONTENT = new SerializedString("\"content\":");
     private static final SerializableString REASONING_CONTENT = new SerializedString("\"reasoning_content\":");
-    private static final SerializableString EVENT_END = new SerializedString("\n\n");
-    private static final SerializableString DONE = new SerializedString("data: [DONE]\n\n");
+    private static final SerializableString EVENT_END = new SerializedString(SseFrames.EVENT_END);
+    private static final SerializableString DONE = new SerializedString(SseFrames.DONE);
     /** What closes a text piece's chunk: the delta, {@code finish_reason}, the choice, {@code choices}, the chunk. */
     private static final SerializableString TEXT_PIECE_END = new SerializedString("},\"finish_reason\":null}]}");
     /** What closes an arguments piece's chunk: function, call, {@code tool_calls}, then as {@link #TEXT_PIECE_END}. */
@@ -51,11 +51,12 @@ public final class StreamSynthesizer {
     }
 
     /**
-     * The stream as events, {@code data: [DONE]} last.
+     * The stream as events, {@code data: [DONE]} last; the same events as {@link #toBytes}, for
+     * tests that look at them one by one.
      *
      * @param includeUsage whether the client asked for {@code stream_options.include_usage}
      */
-    public List<SseChunk> synthesize(ChatResponse response, boolean includeUsage) {
+    List<SseChunk> synthesize(ChatResponse response, boolean includeUsage) {
         StringWriter buffer = new StringWriter(256);
         List<SseChunk> chunks = new ArrayList<>();
         try (JsonGenerator g = Json.FACTORY.createGenerator(buffer)) {
@@ -124,7 +125,7 @@ public final class StreamSynthesizer {
      * and text grows a little when escaped.
      */
     private int estimateSize(ChatResponse response) {
-        int size = policy instanceof ChunkingPolicy.ByCodePoints by ? by.size() : Integer.MAX_VALUE;
+        int size = policy instanceof CodePointPieces by ? by.size() : Integer.MAX_VALUE;
         long envelope = 160 + response.id().length() + response.model().length()
                 + (response.systemFingerprint() == null ? 0 : response.systemFingerprint().length());
         long bytes = 512 + extrasLength(response.extras()) + (response.usage() == null ? 0 : response.usage().json().length());

@@ -1,11 +1,7 @@
 package dev.llamashim.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -15,11 +11,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class ToolCallJson {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-            .build();
 
     private ToolCallJson() {}
 
@@ -29,7 +20,7 @@ final class ToolCallJson {
             return null;
         }
         try {
-            return MAPPER.readTree(text);
+            return Json.WHOLE_VALUE.readTree(text);
         } catch (JsonProcessingException e) {
             return null;
         }
@@ -37,13 +28,13 @@ final class ToolCallJson {
 
     /** A new empty object, to fill with typed arguments. */
     static ObjectNode object() {
-        return MAPPER.createObjectNode();
+        return Json.MAPPER.createObjectNode();
     }
 
     /** The compact JSON text of {@code node}; lone surrogates are written as escapes. */
     static String compact(JsonNode node) {
         try {
-            return Json.escapeLoneSurrogates(MAPPER.writeValueAsString(node));
+            return Json.escapeLoneSurrogates(Json.MAPPER.writeValueAsString(node));
         } catch (JsonProcessingException e) {
             throw new ShimException("cannot write tool call arguments: " + e.getOriginalMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
@@ -56,7 +57,7 @@ public final class ConfigKeys {
     /** Code points per synthesized content or arguments piece. */
     public static final ConfigKey<Integer> STREAMING_CHUNK_SIZE = new ConfigKey<>(
             "streaming_chunk_size", "a whole number of at least 1",
-            50, raw -> (int) wholeNumber(raw, 1, Integer.MAX_VALUE), size -> size >= 1,
+            ChunkingPolicy.DEFAULT_SIZE, raw -> (int) wholeNumber(raw, 1, Integer.MAX_VALUE), size -> size >= 1,
             LauncherConfig::streamingChunkSize, LauncherConfig.Builder::streamingChunkSize, String::valueOf);
 
     /**
