@@ -184,7 +184,6 @@ public final class StreamSynthesizer {
         return length;
     }
 
-
     /** A growing byte buffer; {@link #reset} empties it for reuse. */
     private static final class ByteSink extends OutputStream {
         private byte[] bytes;
