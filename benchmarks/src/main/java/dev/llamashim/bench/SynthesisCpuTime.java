@@ -12,14 +12,14 @@ import java.util.Locale;
  * The JMH benchmarks' two operations timed by this thread's CPU time instead of the wall clock:
  * on a machine shared with other work, wall time per operation counts the time the thread waited
  * for a core, CPU time does not. "MB/s on one core" is input bytes per CPU second. Prints the best
- * of five 1 s rounds after 3 s of warmup, per input.
+ * of five 1 s rounds after 3 s of warmup (or as many seconds as the first argument says: on a
+ * crowded machine the JIT needs longer), per input.
  *
- * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.llamashim.bench.SynthesisCpuTime}.
+ * <p>Usage: {@code java -cp benchmarks/target/benchmarks.jar dev.llamashim.bench.SynthesisCpuTime [warmup-seconds]}.
  */
 public final class SynthesisCpuTime {
 
     private static final int ROUNDS = 5;
-    private static final long WARMUP_NANOS = 3_000_000_000L;
     private static final long ROUND_NANOS = 1_000_000_000L;
     private static final int BATCH = 20;
 
@@ -35,6 +35,7 @@ public final class SynthesisCpuTime {
 
     /** Runs every input through both operations and prints one Markdown row each. */
     public static void main(String[] args) {
+        long warmupNanos = (args.length > 0 ? Long.parseLong(args[0]) : 3) * 1_000_000_000L;
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         StreamSynthesizer synthesizer = new StreamSynthesizer(ChunkingPolicy.defaults());
         System.out.println("| operation | input | input bytes | CPU ns/op (best of " + ROUNDS + ") | MB/s of input per CPU second |");
@@ -43,7 +44,7 @@ public final class SynthesisCpuTime {
             byte[] json = Inputs.bytes(input);
             ChatResponse parsed = ChatResponse.parse(json);
             for (boolean parse : new boolean[] {false, true}) {
-                for (long end = System.nanoTime() + WARMUP_NANOS; System.nanoTime() < end; ) {
+                for (long end = System.nanoTime() + warmupNanos; System.nanoTime() < end; ) {
                     run(synthesizer, json, parsed, parse);
                 }
                 long best = Long.MAX_VALUE;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,14 +21,21 @@ import java.util.Set;
 final class ChatResponseParser {
 
     private final JsonParser p;
+    /** The input, its first byte and its end: carried values are taken from it as they are when they can be. */
+    private final byte[] input;
+    private final int offset;
+    private final int limit;
 
-    private ChatResponseParser(JsonParser p) {
+    private ChatResponseParser(JsonParser p, byte[] input, int offset, int limit) {
         this.p = p;
+        this.input = input;
+        this.offset = offset;
+        this.limit = limit;
     }
 
     static ChatResponse parse(byte[] json, int offset, int length) {
         try (JsonParser p = Json.FACTORY.createParser(json, offset, length)) {
-            ChatResponse response = new ChatResponseParser(p).response();
+            ChatResponse response = new ChatResponseParser(p, json, offset, offset + length).response();
             if (p.nextToken() != null) {
                 throw new ShimException("chat completion: unexpected content after the JSON object");
             }
@@ -58,10 +66,10 @@ final class ChatResponseParser {
                 case "model" -> model = optionalString(value, "model");
                 case "system_fingerprint" -> fingerprint = optionalString(value, "system_fingerprint");
                 case "choices" -> choices = choices(value);
-                case "usage" -> usage = value == JsonToken.VALUE_NULL ? null : Json.copyValue(p);
+                case "usage" -> usage = value == JsonToken.VALUE_NULL ? null : carry();
                 // "object" is always "chat.completion" here and "chat.completion.chunk" in the stream.
                 case "object" -> p.skipChildren();
-                default -> extras.put(field, Json.copyValue(p));
+                default -> extras.put(field, carry());
             }
         }
         if (choices == null) {
@@ -112,8 +120,8 @@ final class ChatResponseParser {
                 case "index" -> index = optionalInt(value, path + ".index");
                 case "message" -> message = message(value, path + ".message");
                 case "finish_reason" -> finishReason = optionalString(value, path + ".finish_reason");
-                case "logprobs" -> logprobs = value == JsonToken.VALUE_NULL ? null : Json.copyValue(p);
-                default -> extras.put(field, Json.copyValue(p));
+                case "logprobs" -> logprobs = value == JsonToken.VALUE_NULL ? null : carry();
+                default -> extras.put(field, carry());
             }
         }
         if (message == null) {
@@ -137,7 +145,7 @@ final class ChatResponseParser {
                 case "content" -> content = optionalString(token, path + ".content");
                 case "reasoning_content" -> reasoning = optionalString(token, path + ".reasoning_content");
                 case "tool_calls" -> toolCalls = toolCalls(token, path + ".tool_calls");
-                default -> extras.put(field, Json.copyValue(p));
+                default -> extras.put(field, carry());
             }
         }
         return new Message(role != null ? role : "assistant", content, reasoning, toolCalls, extras);
@@ -185,7 +193,7 @@ final class ChatResponseParser {
                 case "id" -> id = optionalString(value, path + ".id");
                 case "type" -> type = optionalString(value, path + ".type");
                 case "function" -> function = function(value, path + ".function", functionExtras);
-                default -> extras.put(field, Json.copyValue(p));
+                default -> extras.put(field, carry());
             }
         }
         if (function == null) {
@@ -212,7 +220,7 @@ final class ChatResponseParser {
             switch (field) {
                 case "name" -> name = optionalString(token, path + ".name");
                 case "arguments" -> arguments = arguments(token);
-                default -> extras.put(field, Json.copyValue(p));
+                default -> extras.put(field, carry());
             }
         }
         if (name == null) {
@@ -226,8 +234,31 @@ final class ChatResponseParser {
         return switch (token) {
             case VALUE_STRING -> p.getText();
             case VALUE_NULL -> null;
-            default -> Json.copyValue(p).json();
+            default -> carry().json();
         };
+    }
+
+    /**
+     * The current value, which the caller carries without interpreting it, as compact JSON text.
+     * An object or array already in canonical form ({@link CanonicalJson}) is taken from the input
+     * bytes as it is; anything else is re-written by {@link Json#copyValue}. Both give the same text.
+     */
+    private RawJson carry() throws IOException {
+        JsonToken token = p.currentToken();
+        // A byte offset is known for UTF-8 input only (-1 for UTF-16 and UTF-32, read as chars).
+        long at = token.isStructStart() ? p.currentTokenLocation().getByteOffset() : -1;
+        int start = offset + (int) at;
+        if (at >= 0 && start < limit && input[start] == (token == JsonToken.START_OBJECT ? '{' : '[')) {
+            int end = CanonicalJson.end(input, start, limit);
+            if (end > 0) {
+                p.skipChildren();
+                if (offset + p.currentLocation().getByteOffset() != end) {
+                    throw new IllegalStateException("the parser and CanonicalJson disagree on where a value ends");
+                }
+                return new RawJson(new String(input, start, end - start, StandardCharsets.UTF_8));
+            }
+        }
+        return Json.copyValue(p);
     }
 
     private String optionalString(JsonToken token, String path) throws IOException {

@@ -3,6 +3,7 @@ package dev.llamashim.core;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,6 +43,16 @@ public final class StreamSynthesizer {
     private static final SerializableString TEXT_PIECE_END = new SerializedString("},\"finish_reason\":null}]}");
     /** What closes an arguments piece's chunk: function, call, {@code tool_calls}, then as {@link #TEXT_PIECE_END}. */
     private static final SerializableString ARGUMENTS_PIECE_END = new SerializedString("}}]},\"finish_reason\":null}]}");
+
+    /**
+     * The buffer {@link #toBytes} writes the usual answer into, one per thread and kept between
+     * calls, so a call allocates its result and little besides. An answer estimated larger than
+     * {@link #SCRATCH_KEPT} gets a buffer of its own; a thread's buffer that outgrew it is dropped.
+     */
+    private static final ThreadLocal<ByteSink> SCRATCH = ThreadLocal.withInitial(() -> new ByteSink(16 * 1024));
+
+    /** The largest buffer a thread keeps between calls of {@link #toBytes}: room for the usual tool-call stream. */
+    private static final int SCRATCH_KEPT = 64 * 1024;
 
     private final ChunkingPolicy policy;
 
@@ -108,15 +119,29 @@ public final class StreamSynthesizer {
         }
     }
 
-    /** The stream's exact bytes. */
+    /**
+     * The stream's exact bytes. The calling thread keeps a buffer of up to 64 KiB for its next
+     * call; a longer stream is written into a buffer of its own.
+     */
     public byte[] toBytes(ChatResponse response, boolean includeUsage) {
-        ByteSink out = new ByteSink(estimateSize(response));
+        int estimate = estimateSize(response);
+        // A long answer gets a buffer of its own, sized once; the usual one the thread's buffer.
+        boolean ownBuffer = estimate > SCRATCH_KEPT;
+        ByteSink out = ownBuffer ? new ByteSink(estimate) : SCRATCH.get();
+        out.reset();
         try {
             writeTo(response, includeUsage, out);
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory failed", e);
         }
-        return out.toByteArray();
+        if (ownBuffer) {
+            return out.handOver();
+        }
+        byte[] bytes = out.copy();
+        if (out.capacity() > SCRATCH_KEPT) {
+            SCRATCH.remove();
+        }
+        return bytes;
     }
 
     /**
@@ -159,7 +184,7 @@ public final class StreamSynthesizer {
         return length;
     }
 
-    /** A byte buffer that hands over its array without a copy when the size estimate was exact, else copies once. */
+    /** A growing byte buffer; {@link #reset} empties it for reuse. */
     private static final class ByteSink extends OutputStream {
         private byte[] bytes;
         private int size;
@@ -187,8 +212,22 @@ public final class StreamSynthesizer {
             }
         }
 
-        byte[] toByteArray() {
-            return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+        void reset() {
+            size = 0;
+        }
+
+        int capacity() {
+            return bytes.length;
+        }
+
+        /** A copy of what the buffer holds. */
+        byte[] copy() {
+            return Arrays.copyOf(bytes, size);
+        }
+
+        /** What the buffer holds, as its own array when that is full, for a buffer not used again. */
+        byte[] handOver() {
+            return size == bytes.length ? bytes : copy();
         }
     }
 
@@ -213,7 +252,7 @@ public final class StreamSynthesizer {
         /** The piece being written, reused: the generator takes text as chars. */
         private char[] piece = new char[64];
 
-        Emitter(JsonGenerator g, ChatResponse response, Framing framing) throws IOException {
+        Emitter(JsonGenerator g, ChatResponse response, Framing framing) {
             this.g = g;
             this.response = response;
             this.framing = framing;
@@ -393,21 +432,26 @@ public final class StreamSynthesizer {
         }
     }
 
-    private static String envelope(ChatResponse response) throws IOException {
-        StringWriter out = new StringWriter(128);
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("id", response.id());
-            g.writeStringField("object", "chat.completion.chunk");
-            g.writeNumberField("created", response.created());
-            g.writeStringField("model", response.model());
-            if (response.systemFingerprint() != null) {
-                g.writeStringField("system_fingerprint", response.systemFingerprint());
-            }
-            g.writeEndObject();
+    /**
+     * {@code "id":…,"object":"chat.completion.chunk","created":…,"model":…[,"system_fingerprint":…],}
+     * with the strings escaped as the generator escapes them.
+     */
+    private static String envelope(ChatResponse response) {
+        StringBuilder out = new StringBuilder(96 + response.id().length() + response.model().length());
+        out.append("\"id\":");
+        quoted(out, response.id());
+        out.append(",\"object\":\"chat.completion.chunk\",\"created\":").append(response.created()).append(",\"model\":");
+        quoted(out, response.model());
+        if (response.systemFingerprint() != null) {
+            out.append(",\"system_fingerprint\":");
+            quoted(out, response.systemFingerprint());
         }
-        // Keep the fields, drop the braces, and end with the comma that precedes "choices".
-        String object = out.toString();
-        return object.substring(1, object.length() - 1) + ",";
+        return out.append(',').toString();
+    }
+
+    private static void quoted(StringBuilder out, String text) {
+        out.append('"');
+        JsonStringEncoder.getInstance().quoteAsString(text, out);
+        out.append('"');
     }
 }
