@@ -207,7 +207,7 @@ public final class ToolStreamFilter implements Filter {
         return body.length > limit ? null : body;
     }
 
-    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) throws IOException {
-        ResponseSender.send(request, response, ShimAnswer.error(error));
+    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) {
+        ClientStream.answerAtOnce(request, response, ShimAnswer.error(error));
     }
 }
