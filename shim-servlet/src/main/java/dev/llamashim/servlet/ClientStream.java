@@ -67,7 +67,7 @@ final class ClientStream implements WriteListener {
     private final Condition room = lock.newCondition();
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private State state = State.IDLE;
-    private Turn turn = Turn.CONTAINER;
+    private Turn turn = Turn.FREE;
     private AsyncContext async;
     private ServletOutputStream out;
     private boolean flushDue;
@@ -241,6 +241,18 @@ final class ClientStream implements WriteListener {
      * the async cycle just ends.
      */
     void answer(ShimAnswer answer) {
+        answer(answer, false);
+    }
+
+    /**
+     * Answers from within the container's {@code onTimeout}, where the cycle must end before the
+     * callback returns: an answer not started yet is written blocking, then the cycle completes.
+     */
+    void answerTimeout(ShimAnswer answer) {
+        answer(answer, true);
+    }
+
+    private void answer(ShimAnswer answer, boolean blockingIfIdle) {
         State opened = null;
         AsyncContext cycle;
         lock.lock();
@@ -248,9 +260,13 @@ final class ClientStream implements WriteListener {
             cycle = async;
             switch (state) {
                 case IDLE -> {
-                    state = cycle == null ? State.BLOCKING : State.OPEN;
-                    opened = state;
-                    if (opened == State.OPEN) {
+                    if (cycle == null || blockingIfIdle) {
+                        // Written whole by this thread below; nothing else may be written.
+                        state = State.ENDED;
+                        opened = State.BLOCKING;
+                    } else {
+                        state = State.OPEN;
+                        opened = State.OPEN;
                         enqueue(ByteBuffer.wrap(answer.body(), 0, answer.length()));
                         queue.add(END);
                     }
@@ -281,7 +297,7 @@ final class ClientStream implements WriteListener {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "the client went away before the answer was written", e);
             }
-            lock.run(() -> state = state == State.BLOCKING ? State.ENDED : state);
+            completeQuietly(cycle);
         } else if (lock.get(() -> state) == State.GONE) {
             completeQuietly(cycle);
         } else {
@@ -376,6 +392,11 @@ final class ClientStream implements WriteListener {
             }
         } catch (IOException | RuntimeException e) {
             failed(e);
+            return;
+        }
+        if (opened == State.OPEN) {
+            // Writes at once if the container says it is ready (Jetty), else its onWritePossible does.
+            drain(false);
         }
     }
 
@@ -490,6 +511,7 @@ final class ClientStream implements WriteListener {
             lock.unlock();
         }
         LOG.log(System.Logger.Level.DEBUG, "writing to the client failed", failure);
+
         runIfAny(task);
         clientGone.accept(failure);
         completeQuietly(cycle);

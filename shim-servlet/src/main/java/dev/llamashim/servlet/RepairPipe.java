@@ -168,7 +168,14 @@ final class RepairPipe extends ServletOutputStream {
         return lock.get(() -> {
             events.reset();
             if (state == State.REPAIRING) {
-                repairer.finish();
+                try {
+                    repairer.finish();
+                } catch (ShimException e) {
+                    // The forwarder stopped inside an event (it failed, or the client went first).
+                    endedWithError = "invalid_upstream_stream";
+                    events.writeBytes(errorEvent("the model server's stream could not be repaired: " + e.getMessage(),
+                            endedWithError));
+                }
             }
             state = State.ENDED;
             return new Ending(events.toByteArray(), RepairCounts.of(repairer.report()), endedWithError);

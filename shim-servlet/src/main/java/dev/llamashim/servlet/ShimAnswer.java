@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the client of a shimmed request gets: the synthesized stream, the downstream's answer as it
+ * What the client of a shimmed request gets: the synthesized stream, the forwarder's answer as it
  * came, or an error of llamashim's own.
  *
  * @param status the HTTP status
@@ -30,7 +30,7 @@ import java.util.Set;
  * @param body the body; only the first {@code length} bytes count
  * @param length how many bytes of {@code body} to send
  * @param stream whether this is an event stream (sent without a {@code Content-Length})
- * @param outcome what llamashim made of the downstream's answer ({@link ShimOutcome#SYNTHESIZED},
+ * @param outcome what llamashim made of the forwarder's answer ({@link ShimOutcome#SYNTHESIZED},
  *     {@link ShimOutcome#NORMALIZED}, {@link ShimOutcome#FORWARDED} or {@link ShimOutcome#ERROR})
  * @param ownErrorCode the OpenAI error {@code code} when this is an error of llamashim's own, else {@code null}
  * @param repairs what the repair of the model server's answer mended and extracted
@@ -54,7 +54,7 @@ record ShimAnswer(
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Connection-level headers and ones the container computes; never copied from the downstream. */
+    /** Connection-level headers and ones the container computes; never copied from the forwarder. */
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
             "te", "trailer", "transfer-encoding", "upgrade", "content-length");
@@ -69,7 +69,7 @@ record ShimAnswer(
             "content-md5", "content-digest", "repr-digest", "digest", "etag", "content-range", "accept-ranges");
 
     /**
-     * The answer for a downstream that is done: a stream of the answer (repaired, see
+     * The answer for a forwarder that is done: a stream of the answer (repaired, see
      * {@link ResponseRepair#repair}), the answer as it came, or a 502.
      */
     static ShimAnswer of(ForwarderAnswer captured, StreamSynthesizer synthesizer, RepairOptions options) {
@@ -96,7 +96,7 @@ record ShimAnswer(
     /**
      * The answer to a {@code stream:false} request ({@code normalize-non-stream}): a {@code 200}
      * JSON chat completion repaired as JSON ({@link ResponseRepair#repairJson}) with the
-     * downstream's status and headers, or as it came when it needed no repair (both
+     * forwarder's status and headers, or as it came when it needed no repair (both
      * {@link ShimOutcome#NORMALIZED}); any other answer as it came; a 502 when it was too large to hold.
      */
     static ShimAnswer normalized(ForwarderAnswer captured, RepairOptions options) {
@@ -132,7 +132,7 @@ record ShimAnswer(
     }
 
     /**
-     * The headers of a stream made from a downstream answer with {@code headers}: its own, less
+     * The headers of a stream made from a forwarder answer with {@code headers}: its own, less
      * hop-by-hop ones and those that described its body, then {@link #STREAM_HEADERS}.
      */
     static List<Map.Entry<String, String>> streamHeaders(List<Map.Entry<String, String>> headers) {
@@ -147,7 +147,7 @@ record ShimAnswer(
         return kept;
     }
 
-    /** The downstream's answer as it came, less hop-by-hop headers ({@link ShimOutcome#FORWARDED}). */
+    /** The forwarder's answer as it came, less hop-by-hop headers ({@link ShimOutcome#FORWARDED}). */
     static ShimAnswer forwarded(ForwarderAnswer captured) {
         return forwarded(captured, ShimOutcome.FORWARDED);
     }

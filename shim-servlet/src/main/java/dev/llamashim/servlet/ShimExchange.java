@@ -47,7 +47,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         AWAITING_DISPATCH,
         /** Mode {@code auto} saw a refusal to stream and asked for a dispatch, in which it asks again with {@code stream:false}. */
         RETRY_DISPATCH,
-        /** The forwarder is done: its answer is judged, and the exchange may ask again. A timeout no longer counts. */
+        /** The forwarder is done: its answer is judged, and the exchange may ask again. A timeout now still answers instead. */
         ANSWERING,
         /** The client's answer is decided (sent, timed out, or the request ended): no event changes anything. */
         DONE
@@ -230,6 +230,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         }
         ShimAnswer answer = answer(current, held);
         lock.run(() -> phase = Phase.DONE);
+        record(current, answer);
         if (request.isAsyncSupported()) {
             client.asyncCycle(request.startAsync(request, response));
         } else {
@@ -251,24 +252,66 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         if (isRefusal(current, held)) {
             forgetFirstTry();
             AsyncContext cycle = lock.get(() -> {
+                if (phase != Phase.ANSWERING) {
+                    return null; // The async timeout answered first.
+                }
                 phase = Phase.RETRY_DISPATCH;
                 return async;
             });
-            ShimLock.assertNoneHeld();
-            cycle.dispatch();
+            if (cycle != null) {
+                ShimLock.assertNoneHeld();
+                cycle.dispatch();
+            }
             return;
         }
         ShimAnswer answer = answer(current, held);
-        lock.run(() -> phase = Phase.DONE);
-        client.answer(answer);
+        if (decided()) {
+            record(current, answer);
+            client.answer(answer);
+        }
+    }
+
+    /**
+     * Ends {@link Phase#ANSWERING}: whether this thread answers the client (else the async
+     * timeout answered first). From here only writing is left, at the client's pace, so the
+     * container's async timeout is lifted first; one that fires meanwhile still answers.
+     */
+    private boolean decided() {
+        keepCycleUntilWritten();
+        return lock.get(() -> {
+            if (phase != Phase.ANSWERING) {
+                return false;
+            }
+            phase = Phase.DONE;
+            cancelHeartbeat();
+            return true;
+        });
+    }
+
+    /**
+     * The client's answer is decided; only writing it is left, at the client's pace: the
+     * container's async timeout must not cut it off.
+     */
+    private void keepCycleUntilWritten() {
+        AsyncContext cycle = lock.get(() -> async);
+        if (cycle != null) {
+            ShimLock.assertNoneHeld();
+            try {
+                cycle.setTimeout(0);
+            } catch (IllegalStateException e) {
+                LOG.log(System.Logger.Level.DEBUG, "the async timeout could not be lifted", e);
+            }
+        }
     }
 
     /** The repaired stream ends: what the repairer held back goes out, and the client's response ends. */
     private void endRepairedStream(Attempt current) {
         RepairPipe.Ending ending = current.pipe().finish();
+        if (!decided()) {
+            return;
+        }
         String error = ending.errorCode();
         recorder.end(error == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, error, ending.repairs(), null, client.gone());
-        lock.run(() -> phase = Phase.DONE);
         client.close(ending.tail());
     }
 
@@ -310,7 +353,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     }
 
     /**
-     * The client's answer to what the forwarder held, recorded. A successful retry is remembered as a
+     * The client's answer to what the forwarder held. A successful retry is remembered as a
      * refusal; one that failed as the refusal did shows that status was none.
      */
     private ShimAnswer answer(Attempt current, ForwarderAnswer held) {
@@ -322,10 +365,14 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         }
         RepairOptions options = plan.repairOptions(settings.textToolCalls());
         ShimAnswer answer = plan.stream() ? ShimAnswer.of(held, synthesizer, options) : ShimAnswer.normalized(held, options);
+        return answer;
+    }
+
+    /** Ends the request's record with the answer the client gets. */
+    private void record(Attempt current, ShimAnswer answer) {
         ShimOutcome outcome = current.retry() && answer.outcome() == ShimOutcome.SYNTHESIZED
                 ? ShimOutcome.RETRIED_SYNTHESIZED : answer.outcome();
         recorder.end(outcome, answer.ownErrorCode(), answer.repairs(), retryReason(), client.gone());
-        return answer;
     }
 
     /** Why mode {@code auto} asked again or did not, once it judged an answer that was not a stream; else {@code null}. */
@@ -441,7 +488,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     @Override
     public void onTimeout(AsyncEvent event) {
         boolean answers = lock.get(() -> {
-            if (phase == Phase.ANSWERING || phase == Phase.DONE) {
+            if (phase == Phase.DONE) {
                 return false;
             }
             phase = Phase.DONE;
@@ -456,7 +503,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
                 "upstream_timeout", "upstream_timeout"));
         recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, retryReason(), client.gone());
         client.asyncCycle(event.getAsyncContext());
-        client.answer(timeout);
+        client.answerTimeout(timeout);
     }
 
     @Override
