@@ -67,7 +67,7 @@ final class ClientStream implements WriteListener {
     private final Condition room = lock.newCondition();
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private State state = State.IDLE;
-    private Turn turn = Turn.FREE;
+    private Turn turn = Turn.CONTAINER;
     private AsyncContext async;
     private ServletOutputStream out;
     private boolean flushDue;
@@ -395,7 +395,13 @@ final class ClientStream implements WriteListener {
             return;
         }
         if (opened == State.OPEN) {
-            // Writes at once if the container says it is ready (Jetty), else its onWritePossible does.
+            // The listener is set: from now on a sender may write when the container says it is
+            // ready (Jetty, at once); until now only the container's first onWritePossible could.
+            lock.run(() -> {
+                if (turn == Turn.CONTAINER) {
+                    turn = Turn.FREE;
+                }
+            });
             drain(false);
         }
     }
