@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +53,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * is checked against what that kind must get. Every 10 s it prints the answers in the interval,
  * the unexpected ones, the launcher's threads, all threads, and the heap after a full GC: flat
  * lines and no unexpected answer pass. At the end, per kind, the answers and the requests the
- * fake model server received (more requests than answers: the launcher asked again). Usage:
+ * fake model server received (more requests than answers: the launcher asked again). Each request
+ * carries an {@code x-soak-id}, and an unexpected answer is printed with what the fake model server
+ * saw of it (received, body read, answer written or failed, on which launcher connection). Usage:
  * {@code java -cp benchmarks.jar dev.llamashim.bench.Soak [--minutes 5] [--concurrency 256] [--mode synthesize]
  * [--kinds shimmed,cut_off]} ({@code --kinds} keeps only those kinds, at their weights).
  */
@@ -91,10 +94,14 @@ public final class Soak {
     private static final byte[] DONE = SseFrames.done();
     /** Requests the fake model server received, by kind: more than the answers means the launcher asked again. */
     private static final AtomicLongArray UPSTREAM_REQUESTS = new AtomicLongArray(Kind.values().length);
+    /** What the fake model server saw of each request in flight, by {@code x-soak-id}; an expected answer removes its trace. */
+    private static final Map<Long, Trace> TRACES = new ConcurrentHashMap<>();
+    private static final long START_NANOS = System.nanoTime();
 
     private final AtomicLongArray answered = new AtomicLongArray(Kind.values().length);
     private final AtomicLongArray unexpected = new AtomicLongArray(Kind.values().length);
     private final AtomicLong intervalAnswers = new AtomicLong();
+    private final AtomicLong ids = new AtomicLong();
     private final AtomicInteger running = new AtomicInteger();
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Map<Kind, byte[]> bodies = new EnumMap<>(Kind.class);
@@ -179,9 +186,12 @@ public final class Soak {
             return;
         }
         Kind kind = pick();
+        long id = ids.incrementAndGet();
+        Trace trace = new Trace(kind, millisSinceStart());
+        TRACES.put(id, trace);
         client.newRequest(chat)
                 .method(HttpMethod.POST)
-                .headers(headers -> headers.put("x-soak", kind.name()))
+                .headers(headers -> headers.put("x-soak", kind.name()).put("x-soak-id", Long.toString(id)))
                 .body(new BytesRequestContent("application/json", bodies.get(kind)))
                 .timeout(30, TimeUnit.SECONDS)
                 .send(new BufferingResponseListener(4 * 1024 * 1024) {
@@ -189,12 +199,15 @@ public final class Soak {
                     public void onComplete(Result result) {
                         answered.incrementAndGet(kind.ordinal());
                         intervalAnswers.incrementAndGet();
-                        if (!expected(kind, result, getContent())) {
-                            if (unexpected.getAndIncrement(kind.ordinal()) < 5) {
-                                System.out.printf(Locale.ROOT, "unexpected answer for %s: %s %s%n", kind,
-                                        result.isFailed() ? result.getFailure() : result.getResponse().getStatus(),
-                                        new String(getContent(), 0, Math.min(300, getContent().length), StandardCharsets.UTF_8));
-                            }
+                        if (expected(kind, result, getContent())) {
+                            TRACES.remove(id);
+                        } else if (unexpected.getAndIncrement(kind.ordinal()) < 5) {
+                            System.out.printf(Locale.ROOT, "unexpected answer for %s (x-soak-id %d, %s, answered at %d ms): %s %s%n",
+                                    kind, id, TRACES.remove(id), millisSinceStart(),
+                                    result.isFailed() ? result.getFailure() : result.getResponse().getStatus(),
+                                    new String(getContent(), 0, Math.min(300, getContent().length), StandardCharsets.UTF_8));
+                        } else {
+                            TRACES.remove(id);
                         }
                         send();
                     }
@@ -263,6 +276,60 @@ public final class Soak {
                 threads.getThreadCount(), heap / 1048576.0);
     }
 
+    private static long millisSinceStart() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - START_NANOS);
+    }
+
+    /**
+     * One request's way through the fake model server, in milliseconds since the soak started
+     * (-1: not reached), so an unexpected answer tells where it stopped: never reached the model
+     * server, its body never arrived whole, its answer failed, or it was answered and then lost.
+     * The fake's side is written by its threads and read once the client has its answer.
+     */
+    private static final class Trace {
+        private final Kind kind;
+        private final long sent;
+        private volatile long received = -1;
+        private volatile long bodyRead = -1;
+        private volatile long answered = -1;
+        private volatile String upstreamConnection;
+        private volatile String outcome;
+
+        Trace(Kind kind, long sent) {
+            this.kind = kind;
+            this.sent = sent;
+        }
+
+        /** The request reached the fake: the callback returned records how its answer ended. */
+        Callback received(Request request, Callback callback) {
+            received = millisSinceStart();
+            upstreamConnection = String.valueOf(request.getConnectionMetaData().getRemoteSocketAddress());
+            // A second request with the same id is the launcher asking again (mode auto).
+            return Callback.from(callback.getInvocationType(), () -> {
+                ended("written");
+                callback.succeeded();
+            }, x -> {
+                ended("failed: " + x);
+                callback.failed(x);
+            });
+        }
+
+        void bodyRead() {
+            bodyRead = millisSinceStart();
+        }
+
+        private void ended(String how) {
+            answered = millisSinceStart();
+            outcome = how;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%s sent at %d ms, model server: received %d, body read %d, answer ended %d (%s) "
+                    + "from launcher port %s", kind, sent, received, bodyRead, answered, outcome, upstreamConnection);
+        }
+    }
+
     /** The fake model server: answers by the request's {@code x-soak} kind, holding no thread while it waits. */
     private static final class SoakUpstream implements AutoCloseable {
         private final Server server;
@@ -283,7 +350,14 @@ public final class Soak {
                 public boolean handle(Request request, Response response, Callback callback) {
                     Kind kind = Kind.valueOf(request.getHeaders().get("x-soak"));
                     UPSTREAM_REQUESTS.incrementAndGet(kind.ordinal());
-                    Content.Source.consumeAll(request, Callback.from(() -> answer(kind, request, response, callback), callback::failed));
+                    Trace trace = TRACES.get(Long.parseLong(request.getHeaders().get("x-soak-id")));
+                    Callback traced = trace == null ? callback : trace.received(request, callback);
+                    Content.Source.consumeAll(request, Callback.from(() -> {
+                        if (trace != null) {
+                            trace.bodyRead();
+                        }
+                        answer(kind, request, response, traced);
+                    }, traced::failed));
                     return true;
                 }
             });

@@ -2,17 +2,41 @@ package dev.llamashim.core;
 
 import java.util.Objects;
 
-/**
- * A chat completion after {@link ResponseRepair}, and what the repair changed.
- *
- * @param response the repaired completion (the very same object when nothing changed)
- * @param report what was changed
- */
-public record RepairResult(ChatResponse response, RepairReport report) {
+/** A chat completion after {@link ResponseRepair}, and what the repair changed. */
+public final class RepairResult {
+
+    private final ChatResponse response;
+    private final RepairReport report;
 
     /** Checks that nothing is null. */
-    public RepairResult {
-        Objects.requireNonNull(response, "response");
-        Objects.requireNonNull(report, "report");
+    RepairResult(ChatResponse response, RepairReport report) {
+        this.response = Objects.requireNonNull(response, "response");
+        this.report = Objects.requireNonNull(report, "report");
+    }
+
+    /** The repaired completion (the very same object when nothing changed). */
+    public ChatResponse response() {
+        return response;
+    }
+
+    /** What was changed ({@link RepairReport#NONE} when nothing). */
+    public RepairReport report() {
+        return report;
+    }
+
+    /** Equal when both hold equal completions and equal reports. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof RepairResult that && response.equals(that.response) && report.equals(that.report);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * response.hashCode() + report.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "RepairResult[response=" + response + ", report=" + report + "]";
     }
 }

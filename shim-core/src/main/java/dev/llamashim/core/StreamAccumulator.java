@@ -61,7 +61,7 @@ public final class StreamAccumulator {
      * @throws ShimException when the text is not a chunk object, or is an in-stream
      *     {@code {"error":…}} event (its message is quoted)
      */
-    public void acceptJson(String chunkJson) {
+    void acceptJson(String chunkJson) {
         String where = "chunk " + chunkCount;
         JsonNode chunk;
         try {
@@ -103,7 +103,7 @@ public final class StreamAccumulator {
     }
 
     /** How many data chunks have been merged. */
-    public int chunkCount() {
+    int chunkCount() {
         return chunkCount;
     }
 

@@ -51,11 +51,12 @@ public final class StreamSynthesizer {
     }
 
     /**
-     * The stream as events, {@code data: [DONE]} last.
+     * The stream as events, {@code data: [DONE]} last; the same events as {@link #toBytes}, for
+     * tests that look at them one by one.
      *
      * @param includeUsage whether the client asked for {@code stream_options.include_usage}
      */
-    public List<SseChunk> synthesize(ChatResponse response, boolean includeUsage) {
+    List<SseChunk> synthesize(ChatResponse response, boolean includeUsage) {
         StringWriter buffer = new StringWriter(256);
         List<SseChunk> chunks = new ArrayList<>();
         try (JsonGenerator g = Json.FACTORY.createGenerator(buffer)) {
@@ -124,7 +125,7 @@ public final class StreamSynthesizer {
      * and text grows a little when escaped.
      */
     private int estimateSize(ChatResponse response) {
-        int size = policy instanceof ChunkingPolicy.ByCodePoints by ? by.size() : Integer.MAX_VALUE;
+        int size = policy instanceof CodePointPieces by ? by.size() : Integer.MAX_VALUE;
         long envelope = 160 + response.id().length() + response.model().length()
                 + (response.systemFingerprint() == null ? 0 : response.systemFingerprint().length());
         long bytes = 512 + extrasLength(response.extras()) + (response.usage() == null ? 0 : response.usage().json().length());

@@ -18,16 +18,16 @@ import java.util.function.Function;
  * <p>Streaming: text is held only from a point where a marker could begin — a proper prefix of an
  * opening marker at the end of what has arrived, an opened block not yet ended, or a {@code {}
  * opening the field that can still be {@code {"name": "<declared>"…} — and released as soon as that
- * is decided. A block that has not ended within {@link #HOLD_LIMIT} characters of its opening is
- * text. Every decision depends on the text alone, never on how it was split, so feeding any split
- * of a text and finishing gives what {@link #extractAll} gives (adjacent texts merged).
+ * is decided. A block that has not ended within 256 Ki characters of its opening is text. Every
+ * decision depends on the text alone, never on how it was split, so feeding any split of a text
+ * and finishing gives what {@link #extractAll} gives (adjacent texts merged).
  *
  * <p>Not thread-safe: one extractor per field of one choice of one response.
  */
 public final class TextToolCallExtractor {
 
     /** The most characters of a block (from its opening marker) held before it is released as text: 256 Ki. */
-    public static final int HOLD_LIMIT = 256 * 1024;
+    static final int HOLD_LIMIT = 256 * 1024;
 
     private record Opening(String marker, Function<DeclaredTools, MarkupBlock> block) {}
 

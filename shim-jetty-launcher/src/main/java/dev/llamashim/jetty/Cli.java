@@ -77,7 +77,11 @@ public final class Cli {
         LOG.info("configuration: {}", effective.configFile()
                 .map(file -> "file " + file + ", then environment and flags")
                 .orElse("no config file (" + ConfigLoader.DEFAULT_FILE_NAME + " not found), defaults, environment and flags"));
-        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "llamashim-stop"));
+        // Buffered log lines are written once the last requests are logged and the launcher has stopped.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            ConsoleLogging.flush();
+        }, "llamashim-stop"));
         try {
             running.join();
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
@@ -56,7 +57,7 @@ public final class ConfigKeys {
     /** Code points per synthesized content or arguments piece. */
     public static final ConfigKey<Integer> STREAMING_CHUNK_SIZE = new ConfigKey<>(
             "streaming_chunk_size", "a whole number of at least 1",
-            50, raw -> (int) wholeNumber(raw, 1, Integer.MAX_VALUE), size -> size >= 1,
+            ChunkingPolicy.DEFAULT_SIZE, raw -> (int) wholeNumber(raw, 1, Integer.MAX_VALUE), size -> size >= 1,
             LauncherConfig::streamingChunkSize, LauncherConfig.Builder::streamingChunkSize, String::valueOf);
 
     /**
@@ -165,6 +166,17 @@ public final class ConfigKeys {
             16_384, raw -> (int) wholeNumber(raw, 1, 1_000_000), queued -> queued >= 1 && queued <= 1_000_000,
             LauncherConfig::maxUpstreamQueue, LauncherConfig.Builder::maxUpstreamQueue, String::valueOf);
 
+    /**
+     * Seconds an upstream connection is kept open without a request, for the next one to reuse.
+     * It must be shorter than the model server's own idle limit (llama-server closes a connection
+     * after 5 s without a request): a request sent on a connection the server is closing at that
+     * moment never reaches it and gets 502.
+     */
+    public static final ConfigKey<Duration> UPSTREAM_IDLE_TIMEOUT = new ConfigKey<>(
+            "upstream_idle_timeout", "a number of seconds greater than 0, such as 4 or 2.5",
+            Duration.ofSeconds(4), raw -> seconds(raw, "0.001"), idle -> !idle.isNegative() && !idle.isZero(),
+            LauncherConfig::upstreamIdleTimeout, LauncherConfig.Builder::upstreamIdleTimeout, ConfigKeys::printSeconds);
+
     /** Whether the launcher serves Prometheus metrics at {@value MetricsServlet#PATH}. */
     public static final ConfigKey<Boolean> METRICS = new ConfigKey<>(
             "metrics", "true or false",
@@ -203,7 +215,7 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(
             LISTEN_HOST, PROXY_PORT, TARGET_URL, VERIFY_SSL, STREAMING_CHUNK_SIZE, REQUEST_TIMEOUT, LOG_LEVEL,
             MODE, SIMULATE_WHEN, TEXT_TOOL_CALLS, NORMALIZE_NON_STREAM, CHAT_PATHS, MAX_BODY_BYTES, MAX_RESPONSE_BYTES,
-            HEARTBEAT_SECONDS, MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE,
+            HEARTBEAT_SECONDS, MAX_THREADS, MAX_UPSTREAM_CONNECTIONS, MAX_UPSTREAM_QUEUE, UPSTREAM_IDLE_TIMEOUT,
             METRICS, CAPTURE_DIR, CAPTURE_WHEN, CAPTURE_MAX_REQUESTS, CAPTURE_MAX_BYTES);
 
     private ConfigKeys() {}

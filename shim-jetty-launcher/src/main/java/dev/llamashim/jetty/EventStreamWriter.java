@@ -35,45 +35,70 @@ final class EventStreamWriter implements WriteListener {
     }
 
     /** Takes the next piece; {@code callback} completes once it is written and flushed. */
-    synchronized void write(byte[] bytes, int offset, int length, Callback callback) {
-        this.buffer = bytes;
-        this.offset = offset;
-        this.length = length;
-        this.callback = callback;
-        pump();
-    }
-
-    @Override
-    public synchronized void onWritePossible() {
-        pump();
-    }
-
-    /** Write, then flush, each only when the connection is ready; the container calls back otherwise. */
-    private void pump() {
+    void write(byte[] bytes, int offset, int length, Callback callback) {
+        Callback done;
         try {
-            if (buffer != null) {
-                if (!out.isReady()) {
-                    return;
-                }
-                out.write(buffer, offset, length);
-                buffer = null;
-                flushPending = true;
-            }
-            if (flushPending) {
-                if (!out.isReady()) {
-                    return;
-                }
-                out.flush();
-                flushPending = false;
-            }
-            if (callback != null && out.isReady()) {
-                Callback done = callback;
-                callback = null;
-                // May hand over the next piece at once (re-entering write on this thread).
-                done.succeeded();
+            synchronized (this) {
+                this.buffer = bytes;
+                this.offset = offset;
+                this.length = length;
+                this.callback = callback;
+                done = pump();
             }
         } catch (IOException e) {
             onError(e);
+            return;
+        }
+        complete(done);
+    }
+
+    @Override
+    public void onWritePossible() {
+        Callback done;
+        try {
+            synchronized (this) {
+                done = pump();
+            }
+        } catch (IOException e) {
+            onError(e);
+            return;
+        }
+        complete(done);
+    }
+
+    /**
+     * Writes, then flushes, each only when the connection is ready (the container calls
+     * {@link #onWritePossible()} otherwise). Returns the piece's callback once it is written and
+     * flushed, taken from this writer for the caller to complete after releasing the lock; else {@code null}.
+     */
+    private Callback pump() throws IOException {
+        if (buffer != null) {
+            if (!out.isReady()) {
+                return null;
+            }
+            out.write(buffer, offset, length);
+            buffer = null;
+            flushPending = true;
+        }
+        if (flushPending) {
+            if (!out.isReady()) {
+                return null;
+            }
+            out.flush();
+            flushPending = false;
+        }
+        if (callback == null || !out.isReady()) {
+            return null;
+        }
+        Callback done = callback;
+        callback = null;
+        return done;
+    }
+
+    /** Completes a written piece; this may hand over the next one at once (calling {@link #write} on this thread). */
+    private static void complete(Callback done) {
+        if (done != null) {
+            done.succeeded();
         }
     }
 

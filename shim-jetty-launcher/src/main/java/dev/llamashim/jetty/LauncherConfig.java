@@ -31,6 +31,7 @@ import java.util.List;
  * @param maxThreads {@code max_threads}
  * @param maxUpstreamConnections {@code max_upstream_connections}
  * @param maxUpstreamQueue {@code max_upstream_queue}
+ * @param upstreamIdleTimeout {@code upstream_idle_timeout}
  * @param metrics {@code metrics}
  * @param captureDir {@code capture_dir}, an absolute path, or {@code ""} for no capture
  * @param captureWhen {@code capture_when}
@@ -56,6 +57,7 @@ public record LauncherConfig(
         int maxThreads,
         int maxUpstreamConnections,
         int maxUpstreamQueue,
+        Duration upstreamIdleTimeout,
         boolean metrics,
         String captureDir,
         CaptureWhen captureWhen,
@@ -81,6 +83,7 @@ public record LauncherConfig(
         ConfigKeys.MAX_THREADS.check(maxThreads);
         ConfigKeys.MAX_UPSTREAM_CONNECTIONS.check(maxUpstreamConnections);
         ConfigKeys.MAX_UPSTREAM_QUEUE.check(maxUpstreamQueue);
+        ConfigKeys.UPSTREAM_IDLE_TIMEOUT.check(upstreamIdleTimeout);
         ConfigKeys.CAPTURE_DIR.check(captureDir);
         ConfigKeys.CAPTURE_WHEN.check(captureWhen);
         ConfigKeys.CAPTURE_MAX_REQUESTS.check(captureMaxRequests);
@@ -136,6 +139,7 @@ public record LauncherConfig(
         private int maxThreads = ConfigKeys.MAX_THREADS.defaultValue();
         private int maxUpstreamConnections = ConfigKeys.MAX_UPSTREAM_CONNECTIONS.defaultValue();
         private int maxUpstreamQueue = ConfigKeys.MAX_UPSTREAM_QUEUE.defaultValue();
+        private Duration upstreamIdleTimeout = ConfigKeys.UPSTREAM_IDLE_TIMEOUT.defaultValue();
         private boolean metrics = ConfigKeys.METRICS.defaultValue();
         private String captureDir = ConfigKeys.CAPTURE_DIR.defaultValue();
         private CaptureWhen captureWhen = ConfigKeys.CAPTURE_WHEN.defaultValue();
@@ -252,6 +256,12 @@ public record LauncherConfig(
             return this;
         }
 
+        /** {@code upstream_idle_timeout}. */
+        public Builder upstreamIdleTimeout(Duration upstreamIdleTimeout) {
+            this.upstreamIdleTimeout = upstreamIdleTimeout;
+            return this;
+        }
+
         /** {@code metrics}. */
         public Builder metrics(boolean metrics) {
             this.metrics = metrics;
@@ -286,7 +296,8 @@ public record LauncherConfig(
         public LauncherConfig build() {
             return new LauncherConfig(listenHost, proxyPort, targetUrl, verifySsl, streamingChunkSize, requestTimeout,
                     logLevel, mode, simulateWhen, textToolCalls, normalizeNonStream, chatPaths, maxBodyBytes,
-                    maxResponseBytes, heartbeatSeconds, maxThreads, maxUpstreamConnections, maxUpstreamQueue, metrics,
+                    maxResponseBytes, heartbeatSeconds, maxThreads, maxUpstreamConnections, maxUpstreamQueue, upstreamIdleTimeout,
+                    metrics,
                     captureDir, captureWhen, captureMaxRequests, captureMaxBytes);
         }
     }

@@ -15,6 +15,7 @@ public final class Main {
     public static void main(String[] args) {
         ConsoleLogging.install();
         int code = new Cli(System.out, System.err, System.getenv(), Path.of("").toAbsolutePath()).run(args);
+        ConsoleLogging.flush();
         System.exit(code);
     }
 }

@@ -1,5 +1,6 @@
 package dev.llamashim.jetty;
 
+import dev.llamashim.servlet.BufferedBodyRequest;
 import dev.llamashim.servlet.OpenAiError;
 import dev.llamashim.servlet.ToolStreamFilter;
 import jakarta.servlet.AsyncEvent;
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -31,6 +33,7 @@ import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +70,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private final Duration requestTimeout;
     private final int maxConnections;
     private final int maxQueued;
+    private final Duration upstreamIdleTimeout;
     private final transient UpstreamObserver observer;
     private transient HangUpWatchTimer hangUpWatches;
 
@@ -76,6 +80,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         this.requestTimeout = config.requestTimeout();
         this.maxConnections = config.maxUpstreamConnections();
         this.maxQueued = config.maxUpstreamQueue();
+        this.upstreamIdleTimeout = config.upstreamIdleTimeout();
         this.observer = observer;
     }
 
@@ -105,13 +110,24 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         return LoggerFactory.getLogger("org.eclipse.jetty.ee10.proxy.AsyncProxyServlet");
     }
 
-    /** The proxy's client with {@code max_upstream_connections} and {@code max_upstream_queue} instead of Jetty's 256 and 1024. */
+    /**
+     * The proxy's client with {@code max_upstream_connections}, {@code max_upstream_queue} and
+     * {@code upstream_idle_timeout} instead of Jetty's 256, 1024 and 30 s, and its connections in
+     * an {@link IdleStackPool}.
+     */
     @Override
     protected HttpClient createHttpClient() throws ServletException {
         HttpClient client = super.createHttpClient();
         // Both are read when the target's destination is first made, on the first request.
         client.setMaxConnectionsPerDestination(maxConnections);
         client.setMaxRequestsQueuedPerDestination(maxQueued);
+        client.getTransport().setConnectionPoolFactory(IdleStackPool.connectionPools(maxConnections));
+        // The proxy's response listeners never block (they write to the client with non-blocking
+        // output), so the client's selector may run them itself rather than hand each read to a pool thread.
+        client.getTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+        // Every connection gets it when opened, and has it again whenever it returns to the pool
+        // (during an exchange the request's idle timeout, request_timeout, holds instead).
+        client.setIdleTimeout(upstreamIdleTimeout.toMillis());
         if (client.getTransport() instanceof HttpClientTransportOverHTTP http1) {
             // As the server's (see Launcher): a 96 KB header cache on each of up to max_upstream_connections.
             http1.setHeaderCacheSize(0);
@@ -185,6 +201,21 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         };
     }
 
+    /**
+     * A body the filter has already read goes upstream at once, with the request's head in one
+     * write, rather than back through the servlet input stream (a read listener's turns on pool
+     * threads, then a write of its own); the hang-up watch starts as for a body read to its end.
+     * Any other body is read and forwarded as it arrives.
+     */
+    @Override
+    protected Request.Content proxyRequestContent(HttpServletRequest request, HttpServletResponse response,
+            Request proxyRequest) throws IOException {
+        if (request instanceof BufferedBodyRequest buffered) {
+            return new BytesRequestContent(buffered.bufferedBody());
+        }
+        return super.proxyRequestContent(request, response, proxyRequest);
+    }
+
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
         super.addProxyHeaders(clientRequest, proxyRequest);
@@ -209,7 +240,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         // Jetty's proxy hears of a gone client only when it writes to it. The hang-up watch
         // notices sooner while the model works; a shimmed request's failed heartbeat reports here.
         clientRequest.getAsyncContext().addListener(new AbortUpstreamOnClientError(hangUpWatch(clientRequest), proxyRequest));
-        if (!hasContent(clientRequest)) {
+        if (!hasContent(clientRequest) || clientRequest instanceof BufferedBodyRequest) {
             hangUpWatch(clientRequest).start();
         }
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);

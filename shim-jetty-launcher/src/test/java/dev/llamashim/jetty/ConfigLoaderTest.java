@@ -112,14 +112,14 @@ class ConfigLoaderTest {
                 "LLAMASHIM_HEARTBEAT_SECONDS", "0");
 
         LauncherConfig config = ConfigLoader.load(new String[] {"--streaming-chunk-size=3", "--proxy-port", "0", "--mode", "Auto",
-                "--max-threads=16", "--max-upstream-connections", "4", "--max-upstream-queue=5",
+                "--max-threads=16", "--max-upstream-connections", "4", "--max-upstream-queue=5", "--upstream-idle-timeout", "1.5",
                 "--text-tool-calls=OFF", "--normalize-non-stream", "true", "--capture-when", "Repaired", "--metrics=FALSE",
                 "--capture-dir", "captures", "--capture-max-requests=7", "--capture-max-bytes", "70000"}, env, dir).config();
 
         assertThat(config).isEqualTo(new LauncherConfig("0.0.0.0", 0, URI.create("https://models.example:8443/llama"),
                 TlsVerification.trustAll(), 3, Duration.ofMillis(2500), LogLevel.WARN, Mode.AUTO, SimulateWhen.ALWAYS,
                 TextToolCalls.OFF, true, List.of("/chat/completions", "/v1/chat"), 1000, 2000, Duration.ZERO, 16, 4, 5,
-                false, dir.resolve("captures").toAbsolutePath().normalize().toString(), CaptureWhen.REPAIRED, 7, 70000));
+                Duration.ofMillis(1500), false, dir.resolve("captures").toAbsolutePath().normalize().toString(), CaptureWhen.REPAIRED, 7, 70000));
     }
 
     @Test

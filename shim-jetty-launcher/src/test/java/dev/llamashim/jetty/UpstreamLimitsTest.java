@@ -26,9 +26,15 @@ class UpstreamLimitsTest {
                 HttpClient client = HttpClient.newHttpClient();
                 HttpRequest models = HttpRequest.newBuilder(launcher.uri().resolve("/v1/models")).build();
                 List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
-                for (int i = 0; i < 3; i++) {
+                answers.add(client.sendAsync(models, HttpResponse.BodyHandlers.ofString()));
+                // The first holds the connection once the model server has it (until then it is queued).
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (upstream.requests().isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                for (int i = 1; i < 3; i++) {
                     answers.add(client.sendAsync(models, HttpResponse.BodyHandlers.ofString()));
-                    // In order: the first takes the connection, the second the queue's one place.
+                    // In order: the second takes the queue's one place.
                     Thread.sleep(200);
                 }
 

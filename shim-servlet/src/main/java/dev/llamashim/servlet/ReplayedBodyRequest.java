@@ -16,7 +16,7 @@ import java.util.List;
  * A request whose body the filter has already read, handed on with that body (unchanged, or
  * rewritten) and with {@code Content-Length} telling its true length.
  */
-class ReplayedBodyRequest extends HttpServletRequestWrapper {
+class ReplayedBodyRequest extends HttpServletRequestWrapper implements BufferedBodyRequest {
 
     private final byte[] body;
     private BodyInputStream input;
@@ -25,6 +25,11 @@ class ReplayedBodyRequest extends HttpServletRequestWrapper {
     ReplayedBodyRequest(HttpServletRequest request, byte[] body) {
         super(request);
         this.body = body;
+    }
+
+    @Override
+    public byte[] bufferedBody() {
+        return body;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.llamashim.spring.boot;
 
+import dev.llamashim.core.ChunkingPolicy;
 import dev.llamashim.core.TextToolCalls;
 import dev.llamashim.servlet.Mode;
 import dev.llamashim.servlet.ShimConfigException;
@@ -54,7 +55,7 @@ import org.springframework.util.unit.DataUnit;
 public record LlamashimProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("synthesize") Mode mode,
-        @DefaultValue("50") int chunkSize,
+        @DefaultValue("" + ChunkingPolicy.DEFAULT_SIZE) int chunkSize,
         @DefaultValue("tools") SimulateWhen simulateWhen,
         @DefaultValue(ShimSettings.DEFAULT_CHAT_PATH) List<String> chatPaths,
         @DefaultValue("16MB") @DataSizeUnit(DataUnit.BYTES) DataSize maxBodyBytes,
