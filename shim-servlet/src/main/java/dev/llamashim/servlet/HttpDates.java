@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
-/** HTTP-date formatting (RFC 9110, IMF-fixdate) for date headers set by the downstream. */
+/** HTTP-date formatting (RFC 9110, IMF-fixdate) for date headers set by the forwarder. */
 final class HttpDates {
 
     private HttpDates() {}

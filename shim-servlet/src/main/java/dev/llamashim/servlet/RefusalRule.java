@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -51,7 +50,7 @@ final class RefusalRule {
      * request; {@code knownNotARefusal} says its status from this server failed a
      * {@code stream:false} request in the same way recently.
      */
-    static RetryDecision judge(CapturedResponse answer, boolean knownNotARefusal) {
+    static RetryDecision judge(ForwarderAnswer answer, boolean knownNotARefusal) {
         int status = answer.status();
         if (status < 400) {
             return new RetryDecision(RetryDecision.Reason.NOT_AN_ERROR, status, null);
@@ -73,12 +72,12 @@ final class RefusalRule {
      * Whether {@code retryAnswer}, the answer to {@code stream:false} after {@code refusal}, failed
      * the same way (same status, same message): then the first answer was no refusal to stream.
      */
-    static boolean failedTheSameWay(RetryDecision refusal, CapturedResponse retryAnswer) {
+    static boolean failedTheSameWay(RetryDecision refusal, ForwarderAnswer retryAnswer) {
         return retryAnswer.status() == refusal.status() && Objects.equals(message(retryAnswer), refusal.message());
     }
 
     /** The error message of {@code answer}, or {@code null} when none can be read. */
-    static String message(CapturedResponse answer) {
+    static String message(ForwarderAnswer answer) {
         if (answer.overflowed() || answer.length() > MAX_BODY_BYTES) {
             return null;
         }
@@ -91,8 +90,7 @@ final class RefusalRule {
                 }
             }
         }
-        String type = answer.contentType() == null ? "text/plain" : answer.contentType().toLowerCase(Locale.ROOT);
-        if (!type.startsWith("text/plain")) {
+        if (answer.contentType() != null && !MediaType.parse(answer.contentType()).isPlainText()) {
             return null;
         }
         String text = new String(answer.body(), 0, answer.length(), charset(answer)).strip();
@@ -112,7 +110,7 @@ final class RefusalRule {
         return null;
     }
 
-    private static Charset charset(CapturedResponse answer) {
+    private static Charset charset(ForwarderAnswer answer) {
         try {
             return answer.charset() == null ? StandardCharsets.UTF_8 : Charset.forName(answer.charset());
         } catch (IllegalArgumentException e) {

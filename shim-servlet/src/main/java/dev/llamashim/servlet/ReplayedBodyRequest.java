@@ -58,7 +58,7 @@ class ReplayedBodyRequest extends HttpServletRequestWrapper implements BufferedB
 
     /**
      * Runs a {@code ReadListener} call on a container thread of the request's async cycle, as a
-     * container would, rather than inside the downstream's own call.
+     * container would, rather than inside the forwarder's own call.
      */
     private void callBack(Runnable call) {
         if (!isAsyncStarted()) {

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Makes the one {@link ShimRecord} of a request: sets it as the request's
  * {@link ToolStreamFilter#RECORD_ATTRIBUTE} and tells the {@link ShimListener}, the first time
  * {@link #end} is called (later calls do nothing). As an {@link AsyncListener} it ends a request
- * passed through to an async downstream when that response completes.
+ * passed through to an async forwarder when that response completes.
  */
 final class RequestRecorder implements AsyncListener {
 
@@ -41,9 +41,9 @@ final class RequestRecorder implements AsyncListener {
     }
 
     /**
-     * Ends the record, once. An error a downstream reported through
+     * Ends the record, once. An error a forwarder reported through
      * {@link ToolStreamFilter#OWN_ERROR_ATTRIBUTE} wins over {@code outcome}, and a client the
-     * downstream saw go ({@link ToolStreamFilter#CLIENT_GONE_ATTRIBUTE}) counts as gone.
+     * forwarder saw go ({@link ToolStreamFilter#CLIENT_GONE_ATTRIBUTE}) counts as gone.
      *
      * @param errorCode the code of the filter's own error answer, with {@link ShimOutcome#ERROR} only
      * @param retryReason see {@link ShimRecord#retryReason()}
@@ -89,7 +89,7 @@ final class RequestRecorder implements AsyncListener {
 
     @Override
     public void onStartAsync(AsyncEvent event) {
-        // A downstream that starts a new async cycle drops the listeners of the last one.
+        // A forwarder that starts a new async cycle drops the listeners of the last one.
         event.getAsyncContext().addListener(this);
     }
 }

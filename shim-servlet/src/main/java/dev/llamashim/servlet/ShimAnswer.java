@@ -6,6 +6,7 @@ import dev.llamashim.core.RepairResult;
 import dev.llamashim.core.RepairedJson;
 import dev.llamashim.core.ResponseRepair;
 import dev.llamashim.core.ShimException;
+import dev.llamashim.core.SseFrames;
 import dev.llamashim.core.StreamSynthesizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +21,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the client of a shimmed request gets: the synthesized stream, the downstream's answer as it
+ * What the client of a shimmed request gets: the synthesized stream, the forwarder's answer as it
  * came, or an error of llamashim's own.
  *
  * @param status the HTTP status
@@ -29,7 +30,7 @@ import java.util.Set;
  * @param body the body; only the first {@code length} bytes count
  * @param length how many bytes of {@code body} to send
  * @param stream whether this is an event stream (sent without a {@code Content-Length})
- * @param outcome what llamashim made of the downstream's answer ({@link ShimOutcome#SYNTHESIZED},
+ * @param outcome what llamashim made of the forwarder's answer ({@link ShimOutcome#SYNTHESIZED},
  *     {@link ShimOutcome#NORMALIZED}, {@link ShimOutcome#FORWARDED} or {@link ShimOutcome#ERROR})
  * @param ownErrorCode the OpenAI error {@code code} when this is an error of llamashim's own, else {@code null}
  * @param repairs what the repair of the model server's answer mended and extracted
@@ -52,9 +53,8 @@ record ShimAnswer(
             List.of(Map.entry("Cache-Control", "no-cache"), Map.entry("X-Accel-Buffering", "no"));
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
 
-    /** Connection-level headers and ones the container computes; never copied from the downstream. */
+    /** Connection-level headers and ones the container computes; never copied from the forwarder. */
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
             "te", "trailer", "transfer-encoding", "upgrade", "content-length");
@@ -69,10 +69,10 @@ record ShimAnswer(
             "content-md5", "content-digest", "repr-digest", "digest", "etag", "content-range", "accept-ranges");
 
     /**
-     * The answer for a downstream that is done: a stream of the answer (repaired, see
+     * The answer for a forwarder that is done: a stream of the answer (repaired, see
      * {@link ResponseRepair#repair}), the answer as it came, or a 502.
      */
-    static ShimAnswer of(CapturedResponse captured, StreamSynthesizer synthesizer, RepairOptions options) {
+    static ShimAnswer of(ForwarderAnswer captured, StreamSynthesizer synthesizer, RepairOptions options) {
         if (captured.overflowed()) {
             return tooLarge();
         }
@@ -96,10 +96,10 @@ record ShimAnswer(
     /**
      * The answer to a {@code stream:false} request ({@code normalize-non-stream}): a {@code 200}
      * JSON chat completion repaired as JSON ({@link ResponseRepair#repairJson}) with the
-     * downstream's status and headers, or as it came when it needed no repair (both
+     * forwarder's status and headers, or as it came when it needed no repair (both
      * {@link ShimOutcome#NORMALIZED}); any other answer as it came; a 502 when it was too large to hold.
      */
-    static ShimAnswer normalized(CapturedResponse captured, RepairOptions options) {
+    static ShimAnswer normalized(ForwarderAnswer captured, RepairOptions options) {
         if (captured.overflowed()) {
             return tooLarge();
         }
@@ -120,7 +120,7 @@ record ShimAnswer(
             }
         }
         // The repaired JSON is written in UTF-8, whatever encoding the model server's was in.
-        String mime = captured.contentType() == null ? "application/json" : captured.contentType().split(";", 2)[0].trim();
+        String mime = captured.contentType() == null ? "application/json" : MediaType.parse(captured.contentType()).essence();
         return new ShimAnswer(200, headers, mime + "; charset=utf-8", repaired, repaired.length, false,
                 ShimOutcome.NORMALIZED, null, RepairCounts.of(result.report()));
     }
@@ -132,7 +132,7 @@ record ShimAnswer(
     }
 
     /**
-     * The headers of a stream made from a downstream answer with {@code headers}: its own, less
+     * The headers of a stream made from a forwarder answer with {@code headers}: its own, less
      * hop-by-hop ones and those that described its body, then {@link #STREAM_HEADERS}.
      */
     static List<Map.Entry<String, String>> streamHeaders(List<Map.Entry<String, String>> headers) {
@@ -147,12 +147,12 @@ record ShimAnswer(
         return kept;
     }
 
-    /** The downstream's answer as it came, less hop-by-hop headers ({@link ShimOutcome#FORWARDED}). */
-    static ShimAnswer forwarded(CapturedResponse captured) {
+    /** The forwarder's answer as it came, less hop-by-hop headers ({@link ShimOutcome#FORWARDED}). */
+    static ShimAnswer forwarded(ForwarderAnswer captured) {
         return forwarded(captured, ShimOutcome.FORWARDED);
     }
 
-    private static ShimAnswer forwarded(CapturedResponse captured, ShimOutcome outcome) {
+    private static ShimAnswer forwarded(ForwarderAnswer captured, ShimOutcome outcome) {
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         for (Map.Entry<String, String> header : captured.headers()) {
             if (!HOP_BY_HOP.contains(header.getKey().toLowerCase(Locale.ROOT))) {
@@ -160,7 +160,7 @@ record ShimAnswer(
             }
         }
         String contentType = captured.contentType();
-        if (contentType != null && captured.charset() != null && !contentType.toLowerCase(Locale.ROOT).contains("charset=")) {
+        if (contentType != null && captured.charset() != null && MediaType.parse(contentType).charset() == null) {
             contentType = contentType + "; charset=" + captured.charset();
         }
         return new ShimAnswer(captured.status(), headers, contentType, captured.body(), captured.length(), false,
@@ -184,10 +184,10 @@ record ShimAnswer(
         if (stream) {
             return Arrays.copyOf(body, length);
         }
-        String error = errorObject();
-        byte[] event = ("data: " + error + "\n\n").getBytes(StandardCharsets.UTF_8);
-        byte[] events = Arrays.copyOf(event, event.length + DONE.length);
-        System.arraycopy(DONE, 0, events, event.length, DONE.length);
+        byte[] event = SseFrames.data(errorObject());
+        byte[] done = SseFrames.done();
+        byte[] events = Arrays.copyOf(event, event.length + done.length);
+        System.arraycopy(done, 0, events, event.length, done.length);
         return events;
     }
 
@@ -208,7 +208,7 @@ record ShimAnswer(
         return new String(error.toJson(), StandardCharsets.UTF_8);
     }
 
-    private static ChatResponse parse(CapturedResponse captured) {
+    private static ChatResponse parse(ForwarderAnswer captured) {
         Charset charset = charsetOf(captured);
         if (charset == null || charset.equals(StandardCharsets.UTF_8)) {
             // Jackson detects UTF-8/16/32 from the bytes themselves.
@@ -217,7 +217,7 @@ record ShimAnswer(
         return ChatResponse.parse(new String(captured.body(), 0, captured.length(), charset));
     }
 
-    private static Charset charsetOf(CapturedResponse captured) {
+    private static Charset charsetOf(ForwarderAnswer captured) {
         try {
             return captured.charset() == null ? null : Charset.forName(captured.charset());
         } catch (IllegalArgumentException e) {

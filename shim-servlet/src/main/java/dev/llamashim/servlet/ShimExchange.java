@@ -12,34 +12,58 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import jakarta.servlet.ServletOutputStream;
 import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One shimmed request, from handing the request down the chain to writing the client's answer.
- * The downstream is asked for one JSON answer ({@code stream:false}, mode {@code synthesize}) or
- * for its own stream (modes {@code repair} and {@code auto}); in {@code auto}, a refusal to stream
- * is answered by asking once more with {@code stream:false}. The downstream may answer on the
- * calling thread, or later from any thread through {@code AsyncContext.complete()}, or in a later
- * dispatch it asks for with {@code AsyncContext.dispatch()}; either way the client is answered
- * exactly once. While an async downstream works, heartbeats (when on) start the stream early and
- * keep it alive; a failed heartbeat means the client is gone, and the downstream's listeners hear
- * of it.
+ * One shimmed request, from handing it to the forwarder (the servlet down the chain that
+ * forwards to the model server) to the client's answer. The forwarder is asked for one JSON
+ * answer ({@code stream:false}, mode {@code synthesize}) or for its own stream (modes
+ * {@code repair} and {@code auto}); in {@code auto}, a refusal to stream is answered by asking
+ * once more with {@code stream:false}. The forwarder may answer on the calling thread, or later
+ * from any thread through {@code AsyncContext.complete()}, or in a dispatch it asks for with
+ * {@code AsyncContext.dispatch()}; either way the client is answered exactly once.
+ *
+ * <p>Its state is one {@link Phase}, guarded by one {@link ShimLock}: every event decides under
+ * the lock what to do, and does it (container calls, the forwarder's listeners, the client's
+ * stream) after releasing it. docs/ARCHITECTURE.md has the table of phases.
  */
-final class ShimExchange implements AsyncListener {
+final class ShimExchange implements AsyncListener, ForwarderEvents {
 
     private static final System.Logger LOG = System.getLogger(ShimExchange.class.getName());
-    /** Request attribute holding the exchange, so the dispatch a downstream asks for finds it. */
+    /** Request attribute holding the exchange, so the dispatch the forwarder asks for finds it. */
     private static final String EXCHANGE_ATTRIBUTE = ShimExchange.class.getName();
-    private static final byte[] HEARTBEAT = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** Where the exchange stands. */
+    enum Phase {
+        /** The forwarder runs on a container thread of the request; when it returns without going async, its answer is all there. */
+        FORWARDING,
+        /** The forwarder's async cycle is going: it ends with {@code complete()} or {@code dispatch()}, from any thread. Heartbeats run. */
+        WAITING,
+        /** The forwarder ended its async cycle with {@code dispatch()}: the filter runs it again in that dispatch. */
+        AWAITING_DISPATCH,
+        /** Mode {@code auto} saw a refusal to stream and asked for a dispatch, in which it asks again with {@code stream:false}. */
+        RETRY_DISPATCH,
+        /** The forwarder is done: its answer is judged, and the exchange may ask again. A timeout now still answers instead. */
+        ANSWERING,
+        /** The client's answer is decided (sent, timed out, or the request ended): no event changes anything. */
+        DONE
+    }
+
+    /**
+     * One try at the forwarder: what it was given and what it writes to.
+     *
+     * @param retry whether this is mode {@code auto}'s second try, with {@code stream:false}
+     * @param pipe the repair pipe when the model server was asked to stream, else {@code null}
+     */
+    private record Attempt(boolean retry, ForwarderRequest request, ForwarderResponse response, RepairPipe pipe) {
+        boolean streamed() {
+            return pipe != null && pipe.streamed();
+        }
+    }
 
     private final HttpServletRequest request;
     private final HttpServletResponse response;
@@ -50,31 +74,26 @@ final class ShimExchange implements AsyncListener {
     private final RefusalMemory refusals;
     private final ScheduledExecutorService heartbeats;
     private final RequestRecorder recorder;
-    private final AtomicBoolean answered = new AtomicBoolean();
-    private volatile AsyncContext async;
-    private volatile DownstreamAsyncContext downstreamContext;
-    private volatile boolean clientGone;
-    // The attempt under way: what the downstream was given, and (when it was asked to stream) the repairer.
-    private volatile ShimmedRequest shimmed;
-    private volatile CapturingResponse capture;
-    private volatile RepairingOutputStream repairing;
-    private boolean awaitingDispatch;
-    private boolean retryPending;
-    private volatile boolean retried;
-    /** The refusal that made this exchange ask again, once it did. */
-    private volatile RetryDecision refusal;
-    /** What mode {@code auto} decided about the stream request's answer that was not a stream, once it did. */
-    private volatile RetryDecision judged;
-    private boolean writingBlocking;
-    private boolean openingStream;
-    private Set<String> attributesBefore = Set.of();
-    private NonBlockingWriter stream;
+    private final ClientStream client;
+    private final ShimLock lock = new ShimLock();
+    // Guarded by lock.
+    private Phase phase = Phase.FORWARDING;
+    private Attempt attempt;
+    /** The container's async cycle last started for this request, or {@code null} before the first. */
+    private AsyncContext async;
     private ScheduledFuture<?> nextHeartbeat;
+    /** The request's attributes before the first try, in mode {@code auto}; a retry removes any other. */
+    private Set<String> attributesBefore = Set.of();
+    /** The refusal that made this exchange ask again, once it did. */
+    private RetryDecision refusal;
+    /** What mode {@code auto} decided about the stream request's answer that was not a stream, once it did. */
+    private RetryDecision judged;
 
     /**
      * @param plan what the request asks for, with its {@code stream:false} body
      * @param clientBody the request body as the client sent it (for the model server's own stream)
      * @param refusals what mode {@code auto} learned of model servers (refusals, and statuses that are none), or {@code null}
+     * @param heartbeats the timer for heartbeats, or {@code null} for none
      * @param recorder ends the request's record once the client's answer is decided
      */
     ShimExchange(HttpServletRequest request, HttpServletResponse response, StreamSynthesizer synthesizer,
@@ -89,9 +108,10 @@ final class ShimExchange implements AsyncListener {
         this.refusals = refusals;
         this.heartbeats = heartbeats;
         this.recorder = recorder;
+        this.client = new ClientStream(response, this::clientFailed);
     }
 
-    /** Hands the request down the chain; answers at once if the downstream stayed synchronous. */
+    /** Hands the request to the forwarder; answers at once if the forwarder stayed synchronous. */
     void run(FilterChain chain) throws IOException, ServletException {
         request.setAttribute(EXCHANGE_ATTRIBUTE, this);
         // A stream:false request (normalize_non_stream) is answered with JSON in every mode.
@@ -100,374 +120,407 @@ final class ShimExchange implements AsyncListener {
             case REPAIR -> true;
             case AUTO -> !refusals.refused(request.getRequestURI(), plan.model());
         };
-        if (stream && settings.mode() == Mode.AUTO) {
-            attributesBefore = Set.copyOf(Collections.list(request.getAttributeNames()));
-        }
-        attempt(chain, stream);
+        Set<String> before = stream && settings.mode() == Mode.AUTO
+                ? Set.copyOf(Collections.list(request.getAttributeNames())) : Set.of();
+        Attempt first = newAttempt(stream, false);
+        lock.run(() -> {
+            attributesBefore = before;
+            attempt = first;
+        });
+        forward(chain, first, first.request(), first.response());
     }
 
-    /** Asks the downstream for its own stream ({@code stream}) or for one JSON answer. */
-    private void attempt(FilterChain chain, boolean stream) throws IOException, ServletException {
-        CapturingResponse held = new CapturingResponse(response, (int) settings.maxResponseBytes(), this::callBack);
-        repairing = stream ? held.repairWith(this, plan.repairOptions(settings.textToolCalls())) : null;
-        capture = held;
-        shimmed = new ShimmedRequest(request, stream ? clientBody : plan.upstreamBody(), this, held);
-        downstream(chain, shimmed, held);
+    /** A try at the forwarder: asking for its own stream ({@code stream}) or for one JSON answer. */
+    private Attempt newAttempt(boolean stream, boolean retry) {
+        ForwarderResponse held = new ForwarderResponse(response, (int) settings.maxResponseBytes(), this::onContainerThread);
+        RepairPipe pipe = stream
+                ? held.repairInto(client, plan.repairOptions(settings.textToolCalls()), this::onContainerThread)
+                : null;
+        ForwarderRequest forwarded = new ForwarderRequest(request, stream ? clientBody : plan.upstreamBody(), held, this);
+        return new Attempt(retry, forwarded, held, pipe);
     }
 
     /**
-     * The container's dispatch that the downstream asked for with {@code AsyncContext.dispatch()}
-     * (Spring MVC's async results end so): the downstream writes its answer now. Or the dispatch
-     * this exchange asked for to ask the downstream again, with {@code stream:false}.
+     * The container's dispatch the forwarder asked for with {@code AsyncContext.dispatch()}
+     * (Spring MVC's async results end so): the forwarder writes its answer now. Or the dispatch
+     * this exchange asked for to ask the forwarder again, with {@code stream:false}.
      */
     void runDispatch(FilterChain chain, ServletRequest dispatchedRequest, ServletResponse dispatchedResponse)
             throws IOException, ServletException {
-        boolean retry;
-        synchronized (this) {
-            awaitingDispatch = false;
-            retry = retryPending;
-            retryPending = false;
+        Phase was;
+        Attempt current;
+        lock.lock();
+        try {
+            was = phase;
+            if (was == Phase.AWAITING_DISPATCH || was == Phase.RETRY_DISPATCH) {
+                phase = Phase.FORWARDING;
+            }
+            current = attempt;
+        } finally {
+            lock.unlock();
         }
-        if (retry) {
-            attempt(chain, false);
-        } else {
-            downstream(chain, dispatchedRequest, dispatchedResponse);
+        switch (was) {
+            case RETRY_DISPATCH -> {
+                Attempt retry = retryAttempt();
+                forward(chain, retry, retry.request(), retry.response());
+            }
+            case AWAITING_DISPATCH -> forward(chain, current, dispatchedRequest, dispatchedResponse);
+            default -> chain.doFilter(dispatchedRequest, dispatchedResponse);
         }
     }
 
-    /** The exchange waiting for a dispatch (its downstream's, or its own retry), if {@code request} carries one. */
+    /** The exchange waiting for a dispatch (its forwarder's, or its own retry), if {@code request} carries one. */
     static ShimExchange awaitingDispatch(ServletRequest request) {
         if (request.getAttribute(EXCHANGE_ATTRIBUTE) instanceof ShimExchange exchange) {
-            synchronized (exchange) {
-                return exchange.awaitingDispatch ? exchange : null;
-            }
+            Phase phase = exchange.lock.get(() -> exchange.phase);
+            return phase == Phase.AWAITING_DISPATCH || phase == Phase.RETRY_DISPATCH ? exchange : null;
         }
         return null;
     }
 
-    /** Runs the downstream; if it ends without an async cycle going, its answer is complete. */
-    private void downstream(FilterChain chain, ServletRequest downstreamRequest, ServletResponse downstreamResponse)
-            throws IOException, ServletException {
+    /** Runs the forwarder; if it returns without an async cycle going, its answer is complete. */
+    private void forward(FilterChain chain, Attempt current, ServletRequest forwarderRequest,
+            ServletResponse forwarderResponse) throws IOException, ServletException {
+        ShimLock.assertNoneHeld();
         try {
-            chain.doFilter(downstreamRequest, downstreamResponse);
+            chain.doFilter(forwarderRequest, forwarderResponse);
         } catch (IOException | ServletException | RuntimeException e) {
-            if (!capture.overflowed() && !isStreamed()) {
+            if (!current.response().overflowed() && !current.streamed()) {
                 throw e;
             }
-            // Past max-response-bytes (ours to answer: 502), or a repaired stream the downstream
+            // Past max-response-bytes (ours to answer: 502), or a repaired stream the forwarder
             // could not finish (the client has heard of it in the stream).
         }
-        if (!downstreamDone()) {
+        AsyncContext cycle;
+        lock.lock();
+        try {
+            if (phase != Phase.FORWARDING) {
+                return; // It went async, or asked for a dispatch, or already answered from another thread.
+            }
+            phase = Phase.ANSWERING;
+            cycle = async;
+        } finally {
+            lock.unlock();
+        }
+        if (cycle == null) {
+            answerOnThisThread(chain, current);
             return;
         }
-        if (answered.compareAndSet(false, true)) {
-            if (async == null) {
-                finishOnThisThread(chain);
-                return;
-            }
-            // Answered in a dispatch after an async cycle: the request needs a new cycle to write in.
-            AsyncContext fresh = request.startAsync(request, response);
-            fresh.addListener(this);
-            async = fresh;
-            finishAttempt();
-        }
+        // Answered in a dispatch after an async cycle: the request needs a new cycle to write in.
+        AsyncContext fresh = request.startAsync(request, response);
+        fresh.addListener(this);
+        lock.run(() -> async = fresh);
+        client.asyncCycle(fresh);
+        answer(current);
     }
 
-    /** The downstream answered without going async: the client's answer is written on this thread. */
-    private void finishOnThisThread(FilterChain chain) throws IOException, ServletException {
-        if (isStreamed()) {
-            repairing.finish(null);
+    /** The forwarder answered without any async cycle: the client's answer is written from this thread. */
+    private void answerOnThisThread(FilterChain chain, Attempt current) throws IOException, ServletException {
+        if (current.streamed()) {
+            endRepairedStream(current);
             return;
         }
-        CapturedResponse captured = capture.captured();
-        if (isRefusal(captured)) {
-            startRetry();
-            attempt(chain, false);
+        ForwarderAnswer held = current.response().answer();
+        if (isRefusal(current, held)) {
+            forgetFirstTry();
+            Attempt retry = retryAttempt();
+            lock.run(() -> phase = Phase.FORWARDING);
+            forward(chain, retry, retry.request(), retry.response());
             return;
         }
-        ResponseSender.send(request, response, answer(captured));
+        ShimAnswer answer = answer(current, held);
+        lock.run(() -> phase = Phase.DONE);
+        record(current, answer);
+        if (request.isAsyncSupported()) {
+            client.asyncCycle(request.startAsync(request, response));
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "filter chain is not async-supported; writing the answer blocking");
+        }
+        client.answer(answer);
     }
 
     /**
-     * The downstream is done and the request is async: the repaired stream ends, or the downstream
+     * The forwarder is done and the request is async: the repaired stream ends, or the forwarder
      * is asked again in a new dispatch, or the client gets its answer.
      */
-    private void finishAttempt() {
-        synchronized (this) {
-            if (retryPending) {
-                // The downstream ran again without this filter: it is not mapped for ASYNC dispatches.
-                retryPending = false;
-                awaitingDispatch = false;
-                LOG.log(System.Logger.Level.WARNING, "mode auto could not ask the model server again with stream:false,"
-                        + " because ToolStreamFilter is not mapped for ASYNC dispatches: map it for both REQUEST and ASYNC");
-            }
+    private void answer(Attempt current) {
+        if (current.streamed()) {
+            endRepairedStream(current);
+            return;
         }
-        if (isStreamed()) {
-            synchronized (this) {
-                cancelHeartbeat();
-                if (stream != null) {
-                    stream.continueOn(async);
+        ForwarderAnswer held = current.response().answer();
+        if (isRefusal(current, held)) {
+            forgetFirstTry();
+            AsyncContext cycle = lock.get(() -> {
+                if (phase != Phase.ANSWERING) {
+                    return null; // The async timeout answered first.
                 }
+                phase = Phase.RETRY_DISPATCH;
+                return async;
+            });
+            if (cycle != null) {
+                ShimLock.assertNoneHeld();
+                cycle.dispatch();
             }
-            repairing.finish(async);
             return;
         }
-        CapturedResponse captured = capture.captured();
-        if (isRefusal(captured)) {
-            startRetry();
-            synchronized (this) {
-                retryPending = true;
-                awaitingDispatch = true;
+        ShimAnswer answer = answer(current, held);
+        if (decided()) {
+            record(current, answer);
+            client.answer(answer);
+        }
+    }
+
+    /**
+     * Ends {@link Phase#ANSWERING}: whether this thread answers the client (else the async
+     * timeout answered first). From here only writing is left, at the client's pace, so the
+     * container's async timeout is lifted first; one that fires meanwhile still answers.
+     */
+    private boolean decided() {
+        keepCycleUntilWritten();
+        return lock.get(() -> {
+            if (phase != Phase.ANSWERING) {
+                return false;
             }
-            async.dispatch();
+            phase = Phase.DONE;
+            cancelHeartbeat();
+            return true;
+        });
+    }
+
+    /**
+     * The client's answer is decided; only writing it is left, at the client's pace: the
+     * container's async timeout must not cut it off.
+     */
+    private void keepCycleUntilWritten() {
+        AsyncContext cycle = lock.get(() -> async);
+        if (cycle != null) {
+            ShimLock.assertNoneHeld();
+            try {
+                cycle.setTimeout(0);
+            } catch (IllegalStateException e) {
+                LOG.log(System.Logger.Level.DEBUG, "the async timeout could not be lifted", e);
+            }
+        }
+    }
+
+    /** The repaired stream ends: what the repairer held back goes out, and the client's response ends. */
+    private void endRepairedStream(Attempt current) {
+        RepairPipe.Ending ending = current.pipe().finish();
+        if (!decided()) {
             return;
         }
-        sendAnswer(answer(captured));
+        String error = ending.errorCode();
+        recorder.end(error == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, error, ending.repairs(), null, client.gone());
+        client.close(ending.tail());
     }
 
-    private boolean isStreamed() {
-        RepairingOutputStream attempt = repairing;
-        return attempt != null && attempt.streamed();
-    }
-
-    /** Whether the downstream, asked to stream in {@code auto} mode, refused to ({@link RefusalRule}). */
-    private boolean isRefusal(CapturedResponse captured) {
-        if (repairing == null || settings.mode() != Mode.AUTO || retried) {
-            return false;
+    /** Whether the forwarder, asked to stream in {@code auto} mode, refused to ({@link RefusalRule}). */
+    private boolean isRefusal(Attempt current, ForwarderAnswer held) {
+        if (current.pipe() == null || settings.mode() != Mode.AUTO || current.retry() || lock.get(() -> refusal) != null) {
+            return false; // Asked to stream or not, the forwarder is asked again at most once.
         }
-        RetryDecision decision = RefusalRule.judge(captured,
-                refusals.knownNotARefusal(request.getRequestURI(), plan.model(), captured.status()));
+        RetryDecision decision = RefusalRule.judge(held,
+                refusals.knownNotARefusal(request.getRequestURI(), plan.model(), held.status()));
         LOG.log(System.Logger.Level.DEBUG, "mode auto, {0}: {1}", request.getRequestURI(), decision);
-        judged = decision;
-        if (decision.retry()) {
-            refusal = decision;
-        }
+        lock.run(() -> {
+            judged = decision;
+            if (decision.retry()) {
+                refusal = decision;
+            }
+        });
         return decision.retry();
     }
 
-    /** Before asking again: the request looks to the downstream as it did the first time. */
-    private void startRetry() {
-        synchronized (this) {
-            retried = true;
+    /** Before asking again: the request looks to the forwarder as it did the first time. */
+    private void forgetFirstTry() {
+        Set<String> before = lock.get(() -> {
             cancelHeartbeat();
-        }
-        answered.set(false);
+            return attributesBefore;
+        });
         for (String name : Collections.list(request.getAttributeNames())) {
-            if (!attributesBefore.contains(name)) {
+            if (!before.contains(name)) {
                 request.removeAttribute(name);
             }
         }
     }
 
-    /**
-     * Starts the client's stream for a repaired answer, with {@code headers}: the writer to queue
-     * events on when an async cycle is going, or {@code null} when the downstream writes on the
-     * request's own thread, and events are to be written blocking to {@link #clientOutput()}.
-     */
-    NonBlockingWriter startRepairedStream(List<Map.Entry<String, String>> headers) throws IOException {
-        boolean blocking;
-        synchronized (this) {
-            if (stream != null) {
-                return stream; // Heartbeats started it already.
-            }
-            blocking = async == null || !shimmed.downstreamWentAsync();
-            if (blocking) {
-                writingBlocking = true;
-                cancelHeartbeat();
-            }
-            openingStream = true; // Heartbeats wait for it.
-        }
-        if (blocking) {
-            ResponseSender.writeStreamHead(response, headers);
-            return null;
-        }
-        // Not under this object's lock: the container takes its own, which its threads may hold
-        // while they wait for this one.
-        NonBlockingWriter opened = ResponseSender.startStream(async, response, headers, this::clientFailed);
-        synchronized (this) {
-            stream = opened;
-        }
-        return opened;
+    /** The second try, with {@code stream:false}, now the current one. */
+    private Attempt retryAttempt() {
+        Attempt retry = newAttempt(false, true);
+        lock.run(() -> attempt = retry);
+        return retry;
     }
 
     /**
-     * Runs a downstream {@code WriteListener} call on a container thread of the request's async
-     * cycle, as a container would, rather than inside the downstream's own call.
-     */
-    void callBack(Runnable call) {
-        AsyncContext context = async;
-        if (context == null) {
-            throw new IllegalStateException("setWriteListener needs an async request (call startAsync first)");
-        }
-        context.start(call);
-    }
-
-    /** The client's output, for a repaired stream written blocking. */
-    ServletOutputStream clientOutput() throws IOException {
-        return response.getOutputStream();
-    }
-
-    /** The downstream called {@code startAsync}: the container's context to finish on, and the downstream's view of it. */
-    void downstreamWentAsync(AsyncContext real, DownstreamAsyncContext downstream) {
-        async = real;
-        downstreamContext = downstream;
-        real.addListener(this);
-        if (heartbeats != null) {
-            scheduleHeartbeat();
-        }
-    }
-
-    /**
-     * Whether the downstream, back from a dispatch, left nothing pending: no async cycle going, and
-     * no dispatch asked for (another thread may already have asked for the next one).
-     */
-    private synchronized boolean downstreamDone() {
-        return !shimmed.downstreamWentAsync() && !awaitingDispatch;
-    }
-
-    /** The async downstream called {@code complete()}: its answer is all there; send the client its own. */
-    void downstreamCompleted() {
-        if (answered.compareAndSet(false, true)) {
-            finishAttempt();
-        }
-    }
-
-    /** The async downstream called {@code dispatch()}: heartbeats pause until the dispatch has run. */
-    synchronized void downstreamDispatched() {
-        awaitingDispatch = true;
-        shimmed.asyncCycleEnded();
-        cancelHeartbeat();
-    }
-
-    private void sendAnswer(ShimAnswer answer) {
-        if (clientGone) {
-            NonBlockingWriter.completeQuietly(async);
-            return;
-        }
-        synchronized (this) {
-            cancelHeartbeat();
-            if (stream != null) {
-                byte[] events = answer.asEvents();
-                stream.continueOn(async);
-                stream.close(events, 0, events.length);
-                return;
-            }
-        }
-        ResponseSender.send(async, response, answer);
-    }
-
-    /**
-     * The client's answer to what the downstream held, recorded. A successful retry is remembered as a
+     * The client's answer to what the forwarder held. A successful retry is remembered as a
      * refusal; one that failed as the refusal did shows that status was none.
      */
-    private ShimAnswer answer(CapturedResponse captured) {
-        if (retried && captured.status() == 200) {
+    private ShimAnswer answer(Attempt current, ForwarderAnswer held) {
+        RetryDecision firstRefusal = lock.get(() -> refusal);
+        if (current.retry() && held.status() == 200) {
             refusals.remember(request.getRequestURI(), plan.model());
-        } else if (retried && RefusalRule.failedTheSameWay(refusal, captured)) {
-            refusals.rememberNotARefusal(request.getRequestURI(), plan.model(), captured.status());
+        } else if (current.retry() && RefusalRule.failedTheSameWay(firstRefusal, held)) {
+            refusals.rememberNotARefusal(request.getRequestURI(), plan.model(), held.status());
         }
         RepairOptions options = plan.repairOptions(settings.textToolCalls());
-        ShimAnswer answer = plan.stream() ? ShimAnswer.of(captured, synthesizer, options) : ShimAnswer.normalized(captured, options);
-        ShimOutcome outcome = retried && answer.outcome() == ShimOutcome.SYNTHESIZED
-                ? ShimOutcome.RETRIED_SYNTHESIZED : answer.outcome();
-        recorder.end(outcome, answer.ownErrorCode(), answer.repairs(), retryReason(), clientGone);
+        ShimAnswer answer = plan.stream() ? ShimAnswer.of(held, synthesizer, options) : ShimAnswer.normalized(held, options);
         return answer;
     }
 
-    /**
-     * The repaired stream is ending (its last events are about to go out): what was mended is
-     * recorded, or the error code of the event that ended it.
-     */
-    void repairEnded(RepairCounts repairs, String errorCode) {
-        recorder.end(errorCode == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, errorCode, repairs, null, clientGone);
+    /** Ends the request's record with the answer the client gets. */
+    private void record(Attempt current, ShimAnswer answer) {
+        ShimOutcome outcome = current.retry() && answer.outcome() == ShimOutcome.SYNTHESIZED
+                ? ShimOutcome.RETRIED_SYNTHESIZED : answer.outcome();
+        recorder.end(outcome, answer.ownErrorCode(), answer.repairs(), retryReason(), client.gone());
     }
 
     /** Why mode {@code auto} asked again or did not, once it judged an answer that was not a stream; else {@code null}. */
     private String retryReason() {
-        RetryDecision decision = judged;
+        RetryDecision decision = lock.get(() -> judged);
         return decision == null ? null : decision.reason().label();
     }
 
-    private void cancelHeartbeat() {
-        if (nextHeartbeat != null) {
-            nextHeartbeat.cancel(false);
+    /**
+     * Runs a forwarder {@code WriteListener} call on a container thread of the request's async
+     * cycle, as a container would, rather than inside the forwarder's own call.
+     */
+    private void onContainerThread(Runnable call) {
+        AsyncContext cycle = lock.get(() -> async);
+        if (cycle == null) {
+            throw new IllegalStateException("setWriteListener needs an async request (call startAsync first)");
+        }
+        ShimLock.assertNoneHeld();
+        cycle.start(call);
+    }
+
+    @Override
+    public void wentAsync(AsyncContext cycle) {
+        Phase was = lock.get(() -> phase);
+        if (was == Phase.RETRY_DISPATCH) {
+            // The forwarder ran again without this filter: it is not mapped for ASYNC dispatches.
+            LOG.log(System.Logger.Level.WARNING, "mode auto could not ask the model server again with stream:false,"
+                    + " because ToolStreamFilter is not mapped for ASYNC dispatches: map it for both REQUEST and ASYNC");
+        }
+        boolean beat = lock.get(() -> {
+            async = cycle;
+            if (phase == Phase.FORWARDING || phase == Phase.RETRY_DISPATCH) {
+                phase = Phase.WAITING;
+            }
+            return phase == Phase.WAITING && heartbeats != null;
+        });
+        ShimLock.assertNoneHeld();
+        cycle.addListener(this);
+        client.asyncCycle(cycle);
+        if (beat) {
+            lock.run(this::scheduleHeartbeat);
         }
     }
 
-    private synchronized void scheduleHeartbeat() {
-        if (!writingBlocking) {
+    @Override
+    public void completed() {
+        Attempt current = lock.get(() -> {
+            if (phase != Phase.WAITING) {
+                return null; // Answered already (a timeout), or a second complete().
+            }
+            phase = Phase.ANSWERING;
+            cancelHeartbeat();
+            return attempt;
+        });
+        if (current != null) {
+            answer(current);
+        }
+    }
+
+    @Override
+    public void dispatching() {
+        boolean waits = lock.get(() -> {
+            if (phase != Phase.WAITING) {
+                return false;
+            }
+            phase = Phase.AWAITING_DISPATCH;
+            cancelHeartbeat();
+            return true;
+        });
+        if (waits) {
+            // In the dispatch, a stream not opened yet is written blocking, as on any request thread.
+            client.asyncCycle(null);
+        }
+    }
+
+    /** Under the lock. */
+    private void cancelHeartbeat() {
+        if (nextHeartbeat != null) {
+            nextHeartbeat.cancel(false);
+            nextHeartbeat = null;
+        }
+    }
+
+    /** Under the lock. */
+    private void scheduleHeartbeat() {
+        if (phase == Phase.WAITING) {
             nextHeartbeat = heartbeats.schedule(this::heartbeat, settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
     private void heartbeat() {
-        synchronized (this) {
-            if (answered.get() || clientGone || awaitingDispatch || writingBlocking) {
-                return;
-            }
-            if (stream == null && openingStream) {
-                scheduleHeartbeat(); // The repaired stream is opening; it carries the next one.
-                return;
-            }
-            try {
-                if (stream == null) {
-                    stream = ResponseSender.startStream(async, response, ShimAnswer.STREAM_HEADERS, this::clientFailed);
-                }
-            } catch (IOException | RuntimeException e) {
-                clientFailed(e);
-                return;
-            }
-            stream.send(HEARTBEAT);
+        if (lock.get(() -> phase) != Phase.WAITING) {
+            return;
         }
-        scheduleHeartbeat();
+        client.heartbeat();
+        lock.run(this::scheduleHeartbeat);
     }
 
-    /** Writing to the client failed: it is gone. The downstream is told, and nothing more is written. */
+    /** Writing to the client failed: it is gone. The forwarder's listeners hear of it. */
     private void clientFailed(Throwable failure) {
-        clientGone = true;
-        DownstreamAsyncContext downstream = downstreamContext;
-        if (downstream != null) {
-            downstream.clientFailed(failure);
+        Attempt current = lock.get(() -> attempt);
+        if (current != null) {
+            current.request().clientGone(failure);
         }
-        NonBlockingWriter.completeQuietly(async);
     }
 
     @Override
     public void onError(AsyncEvent event) {
-        // The container saw the client go away. The downstream's own listeners hear the same event.
-        clientGone = true;
+        // The container saw the client go away. The forwarder's own listeners hear the same event.
+        client.clientWentAway();
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
-        if (answered.compareAndSet(false, true)) {
-            ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
-                    "the model server did not answer before the request's async timeout",
-                    "upstream_timeout", "upstream_timeout"));
-            recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, retryReason(), clientGone);
-            synchronized (this) {
-                if (stream != null) {
-                    byte[] events = timeout.asEvents();
-                    stream.close(events, 0, events.length);
-                    return;
-                }
+        boolean answers = lock.get(() -> {
+            if (phase == Phase.DONE) {
+                return false;
             }
-            ResponseSender.send(event.getAsyncContext(), response, timeout);
+            phase = Phase.DONE;
+            cancelHeartbeat();
+            return true;
+        });
+        if (!answers) {
+            return;
         }
+        ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
+                "the model server did not answer before the request's async timeout",
+                "upstream_timeout", "upstream_timeout"));
+        recorder.end(ShimOutcome.ERROR, timeout.ownErrorCode(), RepairCounts.NONE, retryReason(), client.gone());
+        client.asyncCycle(event.getAsyncContext());
+        client.answerTimeout(timeout);
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-        synchronized (this) {
+        Phase was = lock.get(() -> {
+            Phase before = phase;
+            phase = Phase.DONE;
             cancelHeartbeat();
-            if (awaitingDispatch && !answered.get()) {
-                LOG.log(System.Logger.Level.WARNING, "the downstream ended with AsyncContext.dispatch(), but ToolStreamFilter"
-                        + " is not mapped for ASYNC dispatches, so its answer never reached the client: map the filter for"
-                        + " both REQUEST and ASYNC dispatches");
-            }
+            return before;
+        });
+        if (was == Phase.AWAITING_DISPATCH || was == Phase.RETRY_DISPATCH) {
+            LOG.log(System.Logger.Level.WARNING, "the forwarder's answer, or mode auto's second try, waited for an ASYNC"
+                    + " dispatch that never reached ToolStreamFilter, so the client got no answer: map the filter for"
+                    + " both REQUEST and ASYNC dispatches");
         }
         // A request that ended without an answer decided (the client went away first, or the above).
-        recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, retryReason(), clientGone);
+        recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, retryReason(), client.gone());
     }
 
     @Override

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** What the filter did with one request: the mode it took, or the error it answered itself. */
 public enum ShimOutcome {
-    /** Not a request to shim: it went to the downstream and back untouched. */
+    /** Not a request to shim: it went to the forwarder and back untouched. */
     PASSED_THROUGH,
     /** The model server's JSON answer became a stream ({@code synthesize}, or a JSON answer in {@code repair}). */
     SYNTHESIZED,

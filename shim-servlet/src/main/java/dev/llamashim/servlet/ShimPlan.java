@@ -20,12 +20,12 @@ import java.util.Map;
 
 /**
  * What the filter does with one chat request body: whether to take it on, and if so the body the
- * downstream gets, whether the client asked for a usage chunk, and the tools it declared.
+ * forwarder gets, whether the client asked for a usage chunk, and the tools it declared.
  *
- * <p>Two kinds of request are taken on: a {@code stream:true} one to shim (the downstream may get
+ * <p>Two kinds of request are taken on: a {@code stream:true} one to shim (the forwarder may get
  * {@code stream:false} and no {@code stream_options}), and, with {@code normalize_non_stream}, a
  * {@code stream:false} one that declared tools, whose JSON answer is to be repaired (the
- * downstream gets the body as it came).
+ * forwarder gets the body as it came).
  *
  * <p>The body is read once with Jackson's streaming parser, without building a tree of it, and the
  * rewritten body is the client's own bytes with those two members changed: every other member
@@ -85,7 +85,7 @@ record ShimPlan(boolean stream, byte[] upstreamBody, boolean includeUsage, Strin
             }
             return new Scan(p).plan(body, body, when, normalizeNonStream);
         } catch (JsonProcessingException e) {
-            return null; // Not JSON: the downstream answers it with its own 400.
+            return null; // Not JSON: the forwarder answers it with its own 400.
         } catch (IOException e) {
             throw new IllegalStateException("reading a byte array failed", e);
         }

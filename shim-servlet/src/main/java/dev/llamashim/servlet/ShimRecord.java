@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param pathClass whether the request went to a chat path
  * @param outcome the mode taken, or {@link ShimOutcome#ERROR}
  * @param errorCode the OpenAI error {@code code} of an error llamashim answered itself (the filter's,
- *     or one a downstream reported through {@link ToolStreamFilter#OWN_ERROR_ATTRIBUTE}); {@code null} otherwise
+ *     or one a forwarder reported through {@link ToolStreamFilter#OWN_ERROR_ATTRIBUTE}); {@code null} otherwise
  * @param repairs what the repair mended and extracted ({@link RepairCounts#NONE} when nothing)
  * @param retryReason in mode {@code auto}, when the model server did not stream its answer to the
  *     stream request: why it was or was not asked again, in lower case ({@code refused_to_stream} when

@@ -24,8 +24,8 @@ import java.util.function.Function;
  * @param chatPaths path suffixes that mark a chat request (default {@code /chat/completions});
  *     a request is a chat request when its URI path ends with one of them
  * @param maxBodyBytes largest chat request body the filter reads to decide (default 16 MiB);
- *     a larger one is answered 413 and never reaches the downstream
- * @param maxResponseBytes largest downstream answer the filter holds for a shimmed request
+ *     a larger one is answered 413 and never reaches the forwarder
+ * @param maxResponseBytes largest forwarder answer the filter holds for a shimmed request
  *     (default 64 MiB); a larger one is answered 502. A stream being repaired is not held.
  * @param heartbeat how long a shimmed request may wait for the model before the filter starts
  *     the stream and sends a {@code : keep-alive} comment, and then again after each such
@@ -261,7 +261,7 @@ public record ShimSettings(
             return this;
         }
 
-        /** Largest downstream answer held for a shimmed request; larger ones get 502. */
+        /** Largest forwarder answer held for a shimmed request; larger ones get 502. */
         public Builder maxResponseBytes(long maxResponseBytes) {
             this.maxResponseBytes = maxResponseBytes;
             return this;

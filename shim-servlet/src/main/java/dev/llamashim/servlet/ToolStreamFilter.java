@@ -25,10 +25,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@code "stream": true} and (unless {@code simulate-when} is {@code always}) {@code tools} or
  * {@code functions}. What happens then depends on the {@link Mode}:
  * <ul>
- *   <li>{@code synthesize} (default): the downstream gets the same body with {@code "stream": false}
+ *   <li>{@code synthesize} (default): the forwarder gets the same body with {@code "stream": false}
  *       and no {@code stream_options}; its complete answer is turned into an OpenAI
  *       {@code text/event-stream};
- *   <li>{@code repair}: the downstream gets the body as it came; a {@code 200 text/event-stream}
+ *   <li>{@code repair}: the forwarder gets the body as it came; a {@code 200 text/event-stream}
  *       answer is mended event by event on its way to the client (missing {@code index} or
  *       {@code id}, repeated names, object arguments, missing finish or {@code [DONE]}…), and a
  *       {@code 200} JSON answer is streamed as in {@code synthesize};
@@ -45,9 +45,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * replayed byte for byte), except, with {@code normalize-non-stream}, a {@code stream:false}
  * chat request with tools, whose 200 JSON answer gets the same repairs, as JSON.
  *
- * <p>No thread waits while the model generates: an async downstream (a proxy servlet) finishes
+ * <p>No thread waits while the model generates: an async forwarder (a proxy servlet) finishes
  * through {@code AsyncContext.complete()}, and the answer is written with non-blocking output.
- * A downstream that ends its async cycle with {@code AsyncContext.dispatch()} (Spring MVC's async
+ * A forwarder that ends its async cycle with {@code AsyncContext.dispatch()} (Spring MVC's async
  * return values) works when the filter is also mapped for {@code ASYNC} dispatches.
  * Configure it with init-params ({@link ShimSettings#fromInitParams}) or pass {@link ShimSettings}.
  */
@@ -60,13 +60,13 @@ public final class ToolStreamFilter implements Filter {
     public static final String RECORD_ATTRIBUTE = "dev.llamashim.record";
 
     /**
-     * Request attribute a downstream sets to the OpenAI error {@code code} of an error it answers
+     * Request attribute a forwarder sets to the OpenAI error {@code code} of an error it answers
      * itself rather than the model server (a proxy's {@code upstream_timeout}), so that the
      * request's {@link ShimRecord} tells it from the model server's own errors.
      */
     public static final String OWN_ERROR_ATTRIBUTE = "dev.llamashim.ownError";
 
-    /** Request attribute a downstream sets to {@code Boolean.TRUE} when it saw the client go away. */
+    /** Request attribute a forwarder sets to {@code Boolean.TRUE} when it saw the client go away. */
     public static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.clientGone";
 
     private ShimSettings settings;
@@ -176,7 +176,7 @@ public final class ToolStreamFilter implements Filter {
         }
     }
 
-    /** Hands a request the filter does not shim to the downstream; its record ends when the response does. */
+    /** Hands a request the filter does not shim to the forwarder; its record ends when the response does. */
     private static void passThrough(FilterChain chain, HttpServletRequest request, ServletResponse response,
             RequestRecorder recorder) throws IOException, ServletException {
         try {
@@ -207,7 +207,7 @@ public final class ToolStreamFilter implements Filter {
         return body.length > limit ? null : body;
     }
 
-    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) throws IOException {
-        ResponseSender.send(request, response, ShimAnswer.error(error));
+    private static void reject(HttpServletRequest request, HttpServletResponse response, OpenAiError error) {
+        ClientStream.answerAtOnce(request, response, ShimAnswer.error(error));
     }
 }

@@ -65,7 +65,7 @@ class FilterFuzzProperties {
     @Property(tries = 400)
     void anyDownstreamReplyBecomesAStreamTheReplyAsItCameOrA502(@ForAll("replies") byte[] body, @ForAll boolean includeUsage)
             throws Exception {
-        CapturedResponse captured = new CapturedResponse(200, List.of(Map.entry("Server", "llama.cpp")),
+        ForwarderAnswer captured = new ForwarderAnswer(200, List.of(Map.entry("Server", "llama.cpp")),
                 "application/json; charset=utf-8", "utf-8", body, body.length, false);
 
         ShimAnswer answer = ShimAnswer.of(captured, SYNTHESIZER, RepairOptions.of(includeUsage));

@@ -16,14 +16,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class RefusalRuleTest {
 
-    private static CapturedResponse answer(int status, String contentType, String body) {
+    private static ForwarderAnswer answer(int status, String contentType, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return new CapturedResponse(status, List.of(), contentType, null, bytes, bytes.length, false);
+        return new ForwarderAnswer(status, List.of(), contentType, null, bytes, bytes.length, false);
     }
 
-    private static CapturedResponse captured(String build, String scenario) {
+    private static ForwarderAnswer captured(String build, String scenario) {
         Fixture fixture = Fixture.load(build, scenario);
-        return new CapturedResponse(fixture.status(), List.<Map.Entry<String, String>>of(), fixture.contentType(), null,
+        return new ForwarderAnswer(fixture.status(), List.<Map.Entry<String, String>>of(), fixture.contentType(), null,
                 fixture.body(), fixture.body().length, false);
     }
 

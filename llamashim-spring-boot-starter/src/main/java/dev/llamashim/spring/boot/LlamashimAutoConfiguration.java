@@ -46,7 +46,7 @@ public class LlamashimAutoConfiguration {
         FilterRegistrationBean<ToolStreamFilter> registration = new FilterRegistrationBean<>(filter);
         registration.setName("llamashim");
         registration.setUrlPatterns(properties.urlPatterns());
-        // ASYNC: mode auto's retry is a dispatch of its own, and so is the end of a downstream that calls AsyncContext.dispatch().
+        // ASYNC: mode auto's retry is a dispatch of its own, and so is the end of a forwarder that calls AsyncContext.dispatch().
         registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
         registration.setAsyncSupported(true);
         registration.setOrder(properties.filterOrder());

@@ -1,11 +1,10 @@
 package dev.llamashim.servlet;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * The downstream's complete answer to a shimmed request.
+ * The forwarder's complete answer to a shimmed request, as {@link ForwarderResponse} held it.
  *
  * @param status the HTTP status
  * @param headers header name/value pairs in the order set (content type excluded)
@@ -15,7 +14,7 @@ import java.util.Map;
  * @param length how many bytes of {@code body} are the body
  * @param overflowed whether the body went past {@code max-response-bytes} (and was cut)
  */
-record CapturedResponse(
+record ForwarderAnswer(
         int status,
         List<Map.Entry<String, String>> headers,
         String contentType,
@@ -26,12 +25,6 @@ record CapturedResponse(
 
     /** Whether the content type says JSON, or says nothing (then the body may still be JSON). */
     boolean isJsonOrUnlabelled() {
-        return contentType == null || isJson(contentType);
-    }
-
-    /** Whether {@code contentType} is {@code application/json} or {@code …+json}, parameters aside. */
-    static boolean isJson(String contentType) {
-        String mime = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        return mime.equals("application/json") || mime.endsWith("+json");
+        return contentType == null || MediaType.parse(contentType).isJson();
     }
 }

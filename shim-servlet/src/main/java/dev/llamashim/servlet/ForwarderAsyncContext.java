@@ -14,26 +14,35 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The async context the downstream servlet gets for a shimmed request. Everything goes to the
- * container's context except {@link #complete()}: for the downstream, complete means "my answer
- * is written"; the exchange then writes the client's answer and completes the real context.
- * The downstream's listeners are remembered, so the exchange can tell them when it finds the
- * client gone (a heartbeat write failed) — each hears of an error once, whoever reports it.
+ * The async context the forwarding servlet gets for a shimmed request. Everything goes to the
+ * container's context except {@link #complete()}: for the forwarder, complete means "my answer
+ * is written", which it reports ({@link ForwarderEvents#completed()}); the exchange then writes
+ * the client's answer and completes the real context. The forwarder's listeners are remembered,
+ * so they can be told when the client is found gone (a write to it failed); each hears of an
+ * error once, whoever reports it.
  */
-final class DownstreamAsyncContext implements AsyncContext {
+final class ForwarderAsyncContext implements AsyncContext {
 
     private final AsyncContext real;
-    private final ShimExchange exchange;
+    private final ForwarderEvents events;
     private final List<OnceOnError> listeners = new CopyOnWriteArrayList<>();
+    /** Whether the cycle is still going for the forwarder: until it calls {@code dispatch()}. */
+    private volatile boolean going = true;
 
-    DownstreamAsyncContext(AsyncContext real, ShimExchange exchange) {
+    ForwarderAsyncContext(AsyncContext real, ForwarderEvents events) {
         this.real = real;
-        this.exchange = exchange;
+        this.events = events;
+    }
+
+    /** Whether the forwarder's cycle is going (it will call {@code complete()} or {@code dispatch()} later). */
+    boolean going() {
+        return going;
     }
 
     @Override
     public void complete() {
-        exchange.downstreamCompleted();
+        ShimLock.assertNoneHeld();
+        events.completed();
     }
 
     @Override
@@ -54,20 +63,26 @@ final class DownstreamAsyncContext implements AsyncContext {
     /** Ends this async cycle: the container dispatches again, and the exchange waits for that dispatch. */
     @Override
     public void dispatch() {
-        exchange.downstreamDispatched();
+        endCycle();
         real.dispatch();
     }
 
     @Override
     public void dispatch(String path) {
-        exchange.downstreamDispatched();
+        endCycle();
         real.dispatch(path);
     }
 
     @Override
     public void dispatch(ServletContext context, String path) {
-        exchange.downstreamDispatched();
+        endCycle();
         real.dispatch(context, path);
+    }
+
+    private void endCycle() {
+        going = false;
+        ShimLock.assertNoneHeld();
+        events.dispatching();
     }
 
     @Override
@@ -89,8 +104,9 @@ final class DownstreamAsyncContext implements AsyncContext {
         real.addListener(once, request, response);
     }
 
-    /** Tells the downstream's listeners that the client connection failed. */
-    void clientFailed(Throwable failure) {
+    /** Tells the forwarder's listeners that the client connection failed. */
+    void clientGone(Throwable failure) {
+        ShimLock.assertNoneHeld();
         for (OnceOnError listener : listeners) {
             listener.onError(new AsyncEvent(this, listener.request, listener.response, failure));
         }

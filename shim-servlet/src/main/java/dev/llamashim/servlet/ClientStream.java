@@ -1,0 +1,570 @@
+package dev.llamashim.servlet;
+
+import dev.llamashim.core.SseFrames;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.Condition;
+import java.util.function.Consumer;
+
+/**
+ * The client's response, and the only class that touches it: opens it (status, headers, content
+ * type), sends events and heartbeats, writes whole answers, and ends it. On an async request the
+ * output is non-blocking: bytes wait in a queue, and exactly one thread at a time writes them,
+ * asking {@code isReady()} before every write, flush and {@code complete()}. A thread that hears
+ * "not ready" stops, and the container's {@code onWritePossible} carries on; until it came,
+ * senders only queue. {@code complete()} is called only after the last bytes were written and
+ * flushed and {@code isReady()} said yes again. Without an async cycle (the forwarder answers on
+ * the request's own thread) events are written blocking by the thread that sends them.
+ *
+ * <p>It calls back only outside its lock: once "client gone" when a write fails, and the one
+ * "room again" task a writer left with {@link #hasRoomOrLater}.
+ */
+final class ClientStream implements WriteListener {
+
+    private static final System.Logger LOG = System.getLogger(ClientStream.class.getName());
+    /** Bytes waiting for the client above which {@link #hasRoomOrLater} says no. */
+    static final int HIGH_WATER_BYTES = 64 * 1024;
+    /** Queued after the last bytes: the response ends once all before it is written. */
+    private static final ByteBuffer END = ByteBuffer.allocate(0);
+
+    private enum State {
+        /** Nothing is sent yet: the response is untouched. */
+        IDLE,
+        /** Opened with non-blocking output: queued bytes go out as the client takes them. */
+        OPEN,
+        /** Opened without an async cycle: the sending thread writes, blocking. */
+        BLOCKING,
+        /** The end was written (and the async cycle completed): nothing more is written. */
+        ENDED,
+        /** A write failed, or the container saw the client go: nothing more is written. */
+        GONE
+    }
+
+    /** Who may write to the non-blocking output now. */
+    private enum Turn {
+        /** The container owes an {@code onWritePossible} (after {@code setWriteListener}, or a "not ready"): only it writes. */
+        CONTAINER,
+        /** Nobody writes and no callback is owed: a sender may write. */
+        FREE,
+        /** One thread writes. */
+        TAKEN,
+        /** One thread writes, and the container's callback came meanwhile: the writer asks {@code isReady()} again before it stops. */
+        TAKEN_CALLED_BACK
+    }
+
+    private final HttpServletResponse response;
+    private final Consumer<Throwable> clientGone;
+    private final ShimLock lock = new ShimLock();
+    private final Condition room = lock.newCondition();
+    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    private State state = State.IDLE;
+    private Turn turn = Turn.CONTAINER;
+    private AsyncContext async;
+    private ServletOutputStream out;
+    private boolean flushDue;
+    private long queuedBytes;
+    private Runnable whenRoom;
+
+    /** @param clientGone hears once, outside any lock, that writing failed: the client went away */
+    ClientStream(HttpServletResponse response, Consumer<Throwable> clientGone) {
+        this.response = response;
+        this.clientGone = clientGone;
+    }
+
+    /**
+     * Writes {@code answer} as the whole response at once: with non-blocking output when the
+     * request can go async, else blocking. For answers given before any exchange starts.
+     */
+    static void answerAtOnce(HttpServletRequest request, HttpServletResponse response, ShimAnswer answer) {
+        ClientStream stream = new ClientStream(response, failure -> { });
+        if (request.isAsyncSupported()) {
+            ShimLock.assertNoneHeld();
+            stream.asyncCycle(request.startAsync(request, response));
+        }
+        stream.answer(answer);
+    }
+
+    /**
+     * The async cycle to write in and to complete at the end, or {@code null} while none is
+     * going (a stream opened then is written blocking).
+     */
+    void asyncCycle(AsyncContext cycle) {
+        lock.run(() -> async = cycle);
+    }
+
+    /** Whether the client went away (a write failed, or the container said so). */
+    boolean gone() {
+        return lock.get(() -> state == State.GONE);
+    }
+
+    /**
+     * Opens the event stream with {@code headers} (at least {@link ShimAnswer#STREAM_HEADERS}),
+     * unless it is open already (heartbeats opened it) or over.
+     */
+    void open(List<Map.Entry<String, String>> headers) {
+        State opened;
+        lock.lock();
+        try {
+            if (state != State.IDLE) {
+                return;
+            }
+            state = async == null ? State.BLOCKING : State.OPEN;
+            opened = state;
+        } finally {
+            lock.unlock();
+        }
+        start(HttpServletResponse.SC_OK, headers, ShimAnswer.EVENT_STREAM, -1, opened);
+    }
+
+    /**
+     * Sends a heartbeat comment, opening the stream first if nothing was sent yet. Does nothing
+     * without an async cycle, or once the stream is written blocking or over.
+     */
+    void heartbeat() {
+        boolean opening;
+        lock.lock();
+        try {
+            opening = state == State.IDLE && async != null;
+            if (opening) {
+                state = State.OPEN;
+            }
+            if (state != State.OPEN || ending()) {
+                return;
+            }
+            enqueue(ByteBuffer.wrap(SseFrames.heartbeat()));
+        } finally {
+            lock.unlock();
+        }
+        if (opening) {
+            start(HttpServletResponse.SC_OK, ShimAnswer.STREAM_HEADERS, ShimAnswer.EVENT_STREAM, -1, State.OPEN);
+        } else {
+            drain(false);
+        }
+    }
+
+    /**
+     * Sends {@code bytes} on the open stream: queued for non-blocking output, or written
+     * blocking. Once the stream is over they are dropped.
+     *
+     * @throws IOException only when writing blocking fails
+     */
+    void send(byte[] bytes) throws IOException {
+        if (bytes.length == 0) {
+            return;
+        }
+        ServletOutputStream blocking;
+        lock.lock();
+        try {
+            if (state == State.OPEN && !ending()) {
+                enqueue(ByteBuffer.wrap(bytes));
+                blocking = null;
+            } else if (state == State.BLOCKING) {
+                blocking = out;
+            } else {
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (blocking == null) {
+            drain(false);
+            return;
+        }
+        try {
+            ShimLock.assertNoneHeld();
+            blocking.write(bytes);
+            blocking.flush();
+        } catch (IOException | RuntimeException e) {
+            lock.run(() -> state = State.GONE);
+            throw e;
+        }
+    }
+
+    /** Sends {@code last} and ends the stream; on a stream that is already over, ends the async cycle. */
+    void close(byte[] last) {
+        ServletOutputStream blocking = null;
+        AsyncContext cycle;
+        boolean over = false;
+        lock.lock();
+        try {
+            cycle = async;
+            switch (state) {
+                case OPEN -> {
+                    if (!ending()) {
+                        enqueue(ByteBuffer.wrap(last));
+                        queue.add(END);
+                    }
+                }
+                case BLOCKING -> {
+                    blocking = out;
+                    state = State.ENDED;
+                }
+                case IDLE, GONE -> {
+                    state = State.GONE;
+                    over = true;
+                }
+                case ENDED -> {
+                    return;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (blocking != null) {
+            try {
+                ShimLock.assertNoneHeld();
+                blocking.write(last);
+                blocking.flush();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "the client went away before the end of the stream", e);
+            }
+            completeQuietly(cycle);
+        } else if (over) {
+            completeQuietly(cycle);
+        } else {
+            drain(false);
+        }
+    }
+
+    /**
+     * Writes the client's whole answer and ends the response. Once the stream has started, the
+     * answer goes as the rest of it ({@link ShimAnswer#asEvents()}); once the client is gone,
+     * the async cycle just ends.
+     */
+    void answer(ShimAnswer answer) {
+        answer(answer, false);
+    }
+
+    /**
+     * Answers from within the container's {@code onTimeout}, where the cycle must end before the
+     * callback returns: an answer not started yet is written blocking, then the cycle completes.
+     */
+    void answerTimeout(ShimAnswer answer) {
+        answer(answer, true);
+    }
+
+    private void answer(ShimAnswer answer, boolean blockingIfIdle) {
+        State opened = null;
+        AsyncContext cycle;
+        lock.lock();
+        try {
+            cycle = async;
+            switch (state) {
+                case IDLE -> {
+                    if (cycle == null || blockingIfIdle) {
+                        // Written whole by this thread below; nothing else may be written.
+                        state = State.ENDED;
+                        opened = State.BLOCKING;
+                    } else {
+                        state = State.OPEN;
+                        opened = State.OPEN;
+                        enqueue(ByteBuffer.wrap(answer.body(), 0, answer.length()));
+                        queue.add(END);
+                    }
+                }
+                case OPEN, BLOCKING -> {
+                    // The stream has started: answered below as its rest.
+                }
+                case GONE -> {
+                    // Ended below.
+                }
+                case ENDED -> {
+                    return;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (opened == State.OPEN) {
+            start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), opened);
+        } else if (opened == State.BLOCKING) {
+            start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), opened);
+            ServletOutputStream blocking = lock.get(() -> out);
+            try {
+                if (blocking != null) {
+                    blocking.write(answer.body(), 0, answer.length());
+                    blocking.flush();
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "the client went away before the answer was written", e);
+            }
+            completeQuietly(cycle);
+        } else if (lock.get(() -> state) == State.GONE) {
+            completeQuietly(cycle);
+        } else {
+            close(answer.asEvents());
+        }
+    }
+
+    /**
+     * The container saw the client go (its {@code AsyncListener.onError}): nothing more is
+     * written; the container ends the request.
+     */
+    void clientWentAway() {
+        Runnable task;
+        lock.lock();
+        try {
+            if (state == State.ENDED || state == State.GONE) {
+                return;
+            }
+            state = State.GONE;
+            queue.clear();
+            queuedBytes = 0;
+            room.signalAll();
+            task = takeRoomTask();
+        } finally {
+            lock.unlock();
+        }
+        runIfAny(task);
+    }
+
+    /**
+     * Whether fewer than {@link #HIGH_WATER_BYTES} wait for the client (or nothing can wait: the
+     * stream is blocking or over); if not, {@code task} runs once the client has taken enough
+     * (one task waits at a time; a later call replaces it).
+     */
+    boolean hasRoomOrLater(Runnable task) {
+        return lock.get(() -> {
+            if (hasRoom()) {
+                return true;
+            }
+            whenRoom = task;
+            return false;
+        });
+    }
+
+    /** Blocks the calling thread until there is room; for senders that write blocking. */
+    void awaitRoom() throws InterruptedIOException {
+        lock.lock();
+        try {
+            while (!hasRoom()) {
+                room.await();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the client to read");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onWritePossible() {
+        drain(true);
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        failed(failure);
+    }
+
+    /**
+     * Sets the head and opens the output ({@code opened}: {@link State#OPEN} registers this as
+     * its write listener, and the container's first {@code onWritePossible} writes what waits).
+     */
+    private void start(int status, List<Map.Entry<String, String>> headers, String contentType, long length,
+            State opened) {
+        ShimLock.assertNoneHeld();
+        try {
+            response.setStatus(status);
+            for (Map.Entry<String, String> header : headers) {
+                response.addHeader(header.getKey(), header.getValue());
+            }
+            if (contentType != null) {
+                response.setContentType(contentType);
+            }
+            if (length >= 0) {
+                response.setContentLengthLong(length);
+            }
+            ServletOutputStream output = response.getOutputStream();
+            lock.run(() -> out = output);
+            if (opened == State.OPEN) {
+                output.setWriteListener(this);
+            }
+        } catch (IOException | RuntimeException e) {
+            failed(e);
+            return;
+        }
+        if (opened == State.OPEN) {
+            // The listener is set: from now on a sender may write when the container says it is
+            // ready (Jetty, at once); until now only the container's first onWritePossible could.
+            lock.run(() -> {
+                if (turn == Turn.CONTAINER) {
+                    turn = Turn.FREE;
+                }
+            });
+            drain(false);
+        }
+    }
+
+    /**
+     * Writes what is queued while the client takes it: the one writer at a time. A sender
+     * ({@code callback} false) writes only when nobody writes and no callback is owed.
+     */
+    private void drain(boolean callback) {
+        ServletOutputStream output;
+        lock.lock();
+        try {
+            if (turn == Turn.TAKEN || turn == Turn.TAKEN_CALLED_BACK) {
+                if (callback) {
+                    turn = Turn.TAKEN_CALLED_BACK;
+                }
+                return;
+            }
+            if ((!callback && turn == Turn.CONTAINER) || state != State.OPEN || out == null) {
+                return;
+            }
+            turn = Turn.TAKEN;
+            output = out;
+        } finally {
+            lock.unlock();
+        }
+        Runnable task = null;
+        AsyncContext completeNow = null;
+        try {
+            while (true) {
+                ByteBuffer next;
+                lock.lock();
+                try {
+                    if (state != State.OPEN) {
+                        turn = Turn.FREE;
+                        break;
+                    }
+                    next = flushDue ? null : queue.peek();
+                    if (!flushDue && next == null) {
+                        turn = Turn.FREE;
+                        task = takeRoomTask();
+                        break;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                ShimLock.assertNoneHeld();
+                if (!output.isReady()) {
+                    boolean again = lock.get(() -> {
+                        if (turn == Turn.TAKEN_CALLED_BACK) {
+                            turn = Turn.TAKEN;
+                            return true;
+                        }
+                        turn = Turn.CONTAINER;
+                        return false;
+                    });
+                    if (again) {
+                        continue;
+                    }
+                    break;
+                }
+                if (next == null) {
+                    output.flush();
+                    lock.run(() -> flushDue = false);
+                } else if (next == END) {
+                    completeNow = lock.get(() -> {
+                        queue.poll();
+                        state = State.ENDED;
+                        turn = Turn.FREE;
+                        room.signalAll();
+                        return async;
+                    });
+                    break;
+                } else {
+                    output.write(next.array(), next.arrayOffset() + next.position(), next.remaining());
+                    lock.run(() -> {
+                        queue.poll();
+                        queuedBytes -= next.remaining();
+                        flushDue = true;
+                        if (hasRoom()) {
+                            room.signalAll();
+                        }
+                    });
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.run(() -> turn = Turn.FREE);
+            failed(e);
+            return;
+        }
+        if (completeNow != null) {
+            completeQuietly(completeNow);
+        }
+        runIfAny(task);
+    }
+
+    /** Writing failed: the client is gone. Nothing more is written, the forwarder hears of it, the cycle ends. */
+    private void failed(Throwable failure) {
+        AsyncContext cycle;
+        Runnable task;
+        lock.lock();
+        try {
+            if (state == State.GONE || state == State.ENDED) {
+                return;
+            }
+            state = State.GONE;
+            queue.clear();
+            queuedBytes = 0;
+            room.signalAll();
+            task = takeRoomTask();
+            cycle = async;
+        } finally {
+            lock.unlock();
+        }
+        LOG.log(System.Logger.Level.DEBUG, "writing to the client failed", failure);
+
+        runIfAny(task);
+        clientGone.accept(failure);
+        completeQuietly(cycle);
+    }
+
+    /** Whether the end is queued: nothing more may be. Under the lock. */
+    private boolean ending() {
+        return queue.peekLast() == END;
+    }
+
+    private void enqueue(ByteBuffer bytes) {
+        queue.add(bytes);
+        queuedBytes += bytes.remaining();
+    }
+
+    /** Under the lock. */
+    private boolean hasRoom() {
+        return state != State.OPEN || queuedBytes < HIGH_WATER_BYTES;
+    }
+
+    /** The task waiting for room if there is room now, to run outside the lock. */
+    private Runnable takeRoomTask() {
+        if (!hasRoom()) {
+            return null;
+        }
+        Runnable task = whenRoom;
+        whenRoom = null;
+        return task;
+    }
+
+    private static void runIfAny(Runnable task) {
+        if (task != null) {
+            ShimLock.assertNoneHeld();
+            task.run();
+        }
+    }
+
+    /** Completes {@code cycle} unless there is none or the container already ended the request. */
+    private static void completeQuietly(AsyncContext cycle) {
+        if (cycle == null) {
+            return;
+        }
+        ShimLock.assertNoneHeld();
+        try {
+            cycle.complete();
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "request already completed", e);
+        }
+    }
+}
