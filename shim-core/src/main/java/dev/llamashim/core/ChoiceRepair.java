@@ -261,12 +261,7 @@ final class ChoiceRepair {
      */
     private List<RepairedChunk> endExtraction() {
         List<RepairedChunk> out = endReasoning();
-        if (contentExtraction != null) {
-            String released = collect(contentExtraction.end());
-            if (!released.isEmpty()) {
-                out.add(made(NODES.objectNode().put(CONTENT, released)));
-            }
-        }
+        endContent(out);
         for (TextPiece.Call call : found) {
             int callIndex = toolCalls.count();
             String id = toolCalls.add(call.name(), call.arguments());
@@ -284,15 +279,33 @@ final class ChoiceRepair {
         return out;
     }
 
-    /** The held content (unchanged, but through extraction) and the chunks queued behind it. */
+    /**
+     * The held content (unchanged, but through extraction) and the chunks queued behind it. The
+     * queue starts with the delta where native calls began, so the content is over before it: what
+     * the extraction still holds of it goes out first.
+     */
     private List<RepairedChunk> releaseDuplicate() {
         List<RepairedChunk> out = new ArrayList<>();
         String heldText = duplicate.takeText();
         if (!heldText.isEmpty()) {
             emitContent(heldText, out);
         }
-        out.addAll(duplicate.takeQueued());
+        List<RepairedChunk> queued = duplicate.takeQueued();
+        if (!queued.isEmpty()) {
+            endContent(out);
+        }
+        out.addAll(queued);
         return out;
+    }
+
+    /** Ends the content field's extraction: what it still holds goes out. */
+    private void endContent(List<RepairedChunk> out) {
+        if (contentExtraction != null) {
+            String released = collect(contentExtraction.end());
+            if (!released.isEmpty()) {
+                out.add(made(NODES.objectNode().put(CONTENT, released)));
+            }
+        }
     }
 
     /** Holds the choice's first delta (after a {@link Disposition#HOLD} step). */

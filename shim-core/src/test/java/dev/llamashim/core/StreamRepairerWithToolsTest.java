@@ -120,6 +120,23 @@ class StreamRepairerWithToolsTest {
         StreamContract.assertConforms(repaired, false);
     }
 
+    @Test
+    void contentHeldAsAPossibleMarkerGoesOutBeforeTheNativeCallsThatFollowIt() {
+        // "[" may open Mistral's call array, and content held as a possible duplicate of the calls
+        // queues them; when it is given back at the finish, it still goes out ahead of them.
+        String stream = chunk("{\"role\":\"assistant\"}")
+                + chunk("{\"content\":\"[\"}")
+                + chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"a1\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]}")
+                + finish("tool_calls");
+        byte[] repaired = repair(stream, EXTRACT);
+
+        StreamContract.assertConforms(repaired, false);
+        Choice choice = RoundTrip.accumulate(repaired).choices().get(0);
+        assertThat(choice.message().content()).isEqualTo("[");
+        assertThat(choice.message().toolCalls()).hasSize(1);
+    }
+
     private static String twoChoices(String delta0, String delta1) {
         return "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":["
                 + "{\"index\":0,\"delta\":" + delta0 + ",\"finish_reason\":null},"
