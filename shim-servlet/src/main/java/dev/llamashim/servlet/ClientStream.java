@@ -71,6 +71,8 @@ final class ClientStream implements WriteListener {
     private AsyncContext async;
     private ServletOutputStream out;
     private boolean flushDue;
+    /** The stream's last event is queued ({@code [DONE]} or an error): only the end may follow it, no heartbeat, no event. */
+    private boolean lastQueued;
     private long queuedBytes;
     private Runnable whenRoom;
 
@@ -137,7 +139,7 @@ final class ClientStream implements WriteListener {
             if (opening) {
                 state = State.OPEN;
             }
-            if (state != State.OPEN || ending()) {
+            if (state != State.OPEN || ending() || lastQueued) {
                 return;
             }
             enqueue(ByteBuffer.wrap(SseFrames.heartbeat()));
@@ -153,17 +155,32 @@ final class ClientStream implements WriteListener {
 
     /**
      * Sends {@code bytes} on the open stream: queued for non-blocking output, or written
-     * blocking. Once the stream is over they are dropped.
+     * blocking. Once the stream is over, or its last event was sent, they are dropped.
      *
      * @throws IOException only when writing blocking fails
      */
     void send(byte[] bytes) throws IOException {
-        if (bytes.length == 0) {
-            return;
-        }
+        send(bytes, false);
+    }
+
+    /**
+     * Sends {@code bytes} as {@link #send} does, ending with the stream's last event
+     * ({@code [DONE]}, or an error event): from now on heartbeats and any other bytes are dropped,
+     * and {@link #close} or {@link #answer} only ends the response.
+     */
+    void sendLast(byte[] bytes) throws IOException {
+        send(bytes, true);
+    }
+
+    private void send(byte[] bytes, boolean last) throws IOException {
         ServletOutputStream blocking;
         lock.lock();
         try {
+            boolean dropped = lastQueued;
+            lastQueued |= last;
+            if (bytes.length == 0 || dropped) {
+                return;
+            }
             if (state == State.OPEN && !ending()) {
                 enqueue(ByteBuffer.wrap(bytes));
                 blocking = null;
@@ -189,18 +206,23 @@ final class ClientStream implements WriteListener {
         }
     }
 
-    /** Sends {@code last} and ends the stream; on a stream that is already over, ends the async cycle. */
+    /**
+     * Sends {@code last} (unless the stream's last event was sent already) and ends the stream;
+     * on a stream that is already over, ends the async cycle.
+     */
     void close(byte[] last) {
         ServletOutputStream blocking = null;
         AsyncContext cycle;
         boolean over = false;
+        byte[] rest;
         lock.lock();
         try {
             cycle = async;
+            rest = lastQueued ? new byte[0] : last;
             switch (state) {
                 case OPEN -> {
                     if (!ending()) {
-                        enqueue(ByteBuffer.wrap(last));
+                        enqueue(ByteBuffer.wrap(rest));
                         queue.add(END);
                     }
                 }
@@ -222,7 +244,7 @@ final class ClientStream implements WriteListener {
         if (blocking != null) {
             try {
                 ShimLock.assertNoneHeld();
-                blocking.write(last);
+                blocking.write(rest);
                 blocking.flush();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "the client went away before the end of the stream", e);

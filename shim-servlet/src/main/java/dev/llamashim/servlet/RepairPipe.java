@@ -83,6 +83,7 @@ final class RepairPipe extends ServletOutputStream {
         byte[] out;
         String failure = null;
         boolean blocking;
+        boolean last;
         lock.lock();
         try {
             switch (state) {
@@ -104,12 +105,17 @@ final class RepairPipe extends ServletOutputStream {
                     }
                     out = events.toByteArray();
                     blocking = listener == null;
+                    last = failure != null || repairer.ended();
                 }
             }
         } finally {
             lock.unlock();
         }
-        client.send(out);
+        if (last) {
+            client.sendLast(out);
+        } else {
+            client.send(out);
+        }
         if (failure != null) {
             // Makes the forwarder stop: a proxy aborts the model server's exchange.
             throw new IOException("the model server's stream could not be repaired: " + failure);
@@ -196,7 +202,7 @@ final class RepairPipe extends ServletOutputStream {
             return;
         }
         try {
-            client.send(event);
+            client.sendLast(event);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "the client went away before the end of the stream", e);
         }
