@@ -143,14 +143,6 @@ public final class StreamRepairer {
     }
 
     /**
-     * Whether the output has ended: {@code data: [DONE]} or an error event was written, and
-     * nothing more will be.
-     */
-    public boolean ended() {
-        return ended;
-    }
-
-    /**
      * Feeds the next {@code length} upstream bytes, writing the events they complete.
      *
      * @throws ShimException when an event is not a JSON object or a choice is malformed beyond

@@ -9,6 +9,7 @@ import jakarta.servlet.WriteListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 
@@ -27,6 +28,7 @@ import java.util.concurrent.locks.Condition;
 final class RepairPipe extends ServletOutputStream {
 
     private static final System.Logger LOG = System.getLogger(RepairPipe.class.getName());
+    private static final byte[] DONE = SseFrames.done();
 
     private enum State {
         /** The forwarder has not touched the body yet. */
@@ -54,6 +56,8 @@ final class RepairPipe extends ServletOutputStream {
     private final Condition decided = lock.newCondition();
     private State state = State.UNDECIDED;
     private boolean streamed;
+    /** Whether the repairer has written {@code data: [DONE]}: its output is over. */
+    private boolean done;
     private WriteListener listener;
     /** The error code of the event that ended the stream early, or {@code null}. */
     private String endedWithError;
@@ -64,7 +68,7 @@ final class RepairPipe extends ServletOutputStream {
         this.held = held;
         this.client = client;
         this.callbacks = callbacks;
-        this.repairer = new StreamRepairer(options, events::writeBytes);
+        this.repairer = new StreamRepairer(options, this::repaired);
     }
 
     /** Whether the client's stream has started: the answer is being repaired (or was, until it ended). */
@@ -105,7 +109,7 @@ final class RepairPipe extends ServletOutputStream {
                     }
                     out = events.toByteArray();
                     blocking = listener == null;
-                    last = failure != null || repairer.ended();
+                    last = failure != null || done;
                 }
             }
         } finally {
@@ -186,6 +190,12 @@ final class RepairPipe extends ServletOutputStream {
             state = State.ENDED;
             return new Ending(events.toByteArray(), RepairCounts.of(repairer.report()), endedWithError);
         });
+    }
+
+    /** One frame of the repairer's output. Under the lock. */
+    private void repaired(byte[] frame) {
+        events.writeBytes(frame);
+        done |= Arrays.equals(frame, DONE);
     }
 
     /** The forwarder reported a failure after the stream started (its upstream broke off): the client hears of it. */
