@@ -48,9 +48,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>Opt-in ({@code -Dllamashim.race=true}; {@code -Drace.seed=…} replays a run,
  * {@code -Drace.heartbeat=0} turns heartbeats off, {@code -Drace.timeoutTenths=0} async
- * timeouts): it does not pass reliably yet. Now and then, on Tomcat, a stream a heartbeat opened
- * loses its connection before its last chunk, and, on either container, one exchange's record
- * never ends. docs/NOTES.md has the figures.
+ * timeouts): it does not pass reliably yet. On Tomcat, now and then a connection closes after the
+ * stream's first heartbeat (or before any response), often with a forwarder that dispatches; and,
+ * rarely, one exchange's record never ends. docs/NOTES.md has the figures.
  */
 @EnabledIfSystemProperty(named = "llamashim.race", matches = "true")
 class ExchangeRaceTest {
