@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.function.Consumer;
 
@@ -33,6 +34,8 @@ final class ClientStream implements WriteListener {
     private static final System.Logger LOG = System.getLogger(ClientStream.class.getName());
     /** Bytes waiting for the client above which {@link #hasRoomOrLater} says no. */
     static final int HIGH_WATER_BYTES = 64 * 1024;
+    /** How long a container callback that must end the cycle waits for a writer on another thread. */
+    private static final long WRITER_WAIT_MILLIS = 500;
     /** Queued after the last bytes: the response ends once all before it is written. */
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
@@ -65,12 +68,18 @@ final class ClientStream implements WriteListener {
     private final Consumer<Throwable> clientGone;
     private final ShimLock lock = new ShimLock();
     private final Condition room = lock.newCondition();
+    /** Signalled when a writer gives up its turn, the write listener is set, the end is queued, or the client is gone. */
+    private final Condition changed = lock.newCondition();
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private State state = State.IDLE;
     private Turn turn = Turn.CONTAINER;
     private AsyncContext async;
     private ServletOutputStream out;
     private boolean flushDue;
+    /** Whether {@code setWriteListener} has returned: the container calls back, and a sender may write. */
+    private boolean listening;
+    /** The stream's last event is queued ({@code [DONE]} or an error): only the end may follow it, no heartbeat, no event. */
+    private boolean lastQueued;
     private long queuedBytes;
     private Runnable whenRoom;
 
@@ -137,7 +146,7 @@ final class ClientStream implements WriteListener {
             if (opening) {
                 state = State.OPEN;
             }
-            if (state != State.OPEN || ending()) {
+            if (state != State.OPEN || ending() || lastQueued) {
                 return;
             }
             enqueue(ByteBuffer.wrap(SseFrames.heartbeat()));
@@ -153,17 +162,32 @@ final class ClientStream implements WriteListener {
 
     /**
      * Sends {@code bytes} on the open stream: queued for non-blocking output, or written
-     * blocking. Once the stream is over they are dropped.
+     * blocking. Once the stream is over, or its last event was sent, they are dropped.
      *
      * @throws IOException only when writing blocking fails
      */
     void send(byte[] bytes) throws IOException {
-        if (bytes.length == 0) {
-            return;
-        }
+        send(bytes, false);
+    }
+
+    /**
+     * Sends {@code bytes} as {@link #send} does, ending with the stream's last event
+     * ({@code [DONE]}, or an error event): from now on heartbeats and any other bytes are dropped,
+     * and {@link #close} or {@link #answer} only ends the response.
+     */
+    void sendLast(byte[] bytes) throws IOException {
+        send(bytes, true);
+    }
+
+    private void send(byte[] bytes, boolean last) throws IOException {
         ServletOutputStream blocking;
         lock.lock();
         try {
+            boolean dropped = lastQueued;
+            lastQueued |= last;
+            if (bytes.length == 0 || dropped) {
+                return;
+            }
             if (state == State.OPEN && !ending()) {
                 enqueue(ByteBuffer.wrap(bytes));
                 blocking = null;
@@ -189,19 +213,25 @@ final class ClientStream implements WriteListener {
         }
     }
 
-    /** Sends {@code last} and ends the stream; on a stream that is already over, ends the async cycle. */
+    /**
+     * Sends {@code last} (unless the stream's last event was sent already) and ends the stream;
+     * on a stream that is already over, ends the async cycle.
+     */
     void close(byte[] last) {
         ServletOutputStream blocking = null;
         AsyncContext cycle;
         boolean over = false;
+        byte[] rest;
         lock.lock();
         try {
             cycle = async;
+            rest = lastQueued ? new byte[0] : last;
             switch (state) {
                 case OPEN -> {
                     if (!ending()) {
-                        enqueue(ByteBuffer.wrap(last));
+                        enqueue(ByteBuffer.wrap(rest));
                         queue.add(END);
+                        changed.signalAll();
                     }
                 }
                 case BLOCKING -> {
@@ -210,6 +240,7 @@ final class ClientStream implements WriteListener {
                 }
                 case IDLE, GONE -> {
                     state = State.GONE;
+                    changed.signalAll();
                     over = true;
                 }
                 case ENDED -> {
@@ -222,7 +253,7 @@ final class ClientStream implements WriteListener {
         if (blocking != null) {
             try {
                 ShimLock.assertNoneHeld();
-                blocking.write(last);
+                blocking.write(rest);
                 blocking.flush();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "the client went away before the end of the stream", e);
@@ -246,10 +277,47 @@ final class ClientStream implements WriteListener {
 
     /**
      * Answers from within the container's {@code onTimeout}, where the cycle must end before the
-     * callback returns: an answer not started yet is written blocking, then the cycle completes.
+     * callback returns: an answer not started yet is written blocking, then the cycle completes;
+     * on a started stream the rest goes out {@linkplain #finishWithinCallback within the callback}.
      */
     void answerTimeout(ShimAnswer answer) {
         answer(answer, true);
+    }
+
+    /**
+     * Within a container callback after which the container ends the response ({@code onTimeout}):
+     * writes what is queued, up to the end, as the container's {@code onWritePossible} would (the
+     * container holds that callback back until this one returns). Meanwhile it waits, at most
+     * {@link #WRITER_WAIT_MILLIS} in all, while another thread still opens the stream, holds the
+     * turn to write, or has yet to queue the end. A client too slow to take it all now loses the rest.
+     */
+    void finishWithinCallback() {
+        long left = TimeUnit.MILLISECONDS.toNanos(WRITER_WAIT_MILLIS);
+        while (true) {
+            boolean write;
+            lock.lock();
+            try {
+                if ((state != State.IDLE && state != State.OPEN) || left <= 0) {
+                    return;
+                }
+                write = state == State.OPEN && listening && ending() && turn != Turn.TAKEN
+                        && turn != Turn.TAKEN_CALLED_BACK;
+                if (!write) {
+                    left = changed.awaitNanos(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+            if (write) {
+                drain(true);
+                if (lock.get(() -> state == State.OPEN && turn == Turn.CONTAINER)) {
+                    return; // Not ready: the client takes no more now.
+                }
+            }
+        }
     }
 
     private void answer(ShimAnswer answer, boolean blockingIfIdle) {
@@ -269,6 +337,7 @@ final class ClientStream implements WriteListener {
                         opened = State.OPEN;
                         enqueue(ByteBuffer.wrap(answer.body(), 0, answer.length()));
                         queue.add(END);
+                        changed.signalAll();
                     }
                 }
                 case OPEN, BLOCKING -> {
@@ -302,6 +371,9 @@ final class ClientStream implements WriteListener {
             completeQuietly(cycle);
         } else {
             close(answer.asEvents());
+            if (blockingIfIdle) {
+                finishWithinCallback();
+            }
         }
     }
 
@@ -317,6 +389,7 @@ final class ClientStream implements WriteListener {
                 return;
             }
             state = State.GONE;
+            changed.signalAll();
             queue.clear();
             queuedBytes = 0;
             room.signalAll();
@@ -401,6 +474,8 @@ final class ClientStream implements WriteListener {
                 if (turn == Turn.CONTAINER) {
                     turn = Turn.FREE;
                 }
+                listening = true;
+                changed.signalAll();
             });
             drain(false);
         }
@@ -436,12 +511,12 @@ final class ClientStream implements WriteListener {
                 lock.lock();
                 try {
                     if (state != State.OPEN) {
-                        turn = Turn.FREE;
+                        giveUpTurn(Turn.FREE);
                         break;
                     }
                     next = flushDue ? null : queue.peek();
                     if (!flushDue && next == null) {
-                        turn = Turn.FREE;
+                        giveUpTurn(Turn.FREE);
                         task = takeRoomTask();
                         break;
                     }
@@ -455,7 +530,7 @@ final class ClientStream implements WriteListener {
                             turn = Turn.TAKEN;
                             return true;
                         }
-                        turn = Turn.CONTAINER;
+                        giveUpTurn(Turn.CONTAINER);
                         return false;
                     });
                     if (again) {
@@ -470,7 +545,7 @@ final class ClientStream implements WriteListener {
                     completeNow = lock.get(() -> {
                         queue.poll();
                         state = State.ENDED;
-                        turn = Turn.FREE;
+                        giveUpTurn(Turn.FREE);
                         room.signalAll();
                         return async;
                     });
@@ -488,7 +563,7 @@ final class ClientStream implements WriteListener {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            lock.run(() -> turn = Turn.FREE);
+            lock.run(() -> giveUpTurn(Turn.FREE));
             failed(e);
             return;
         }
@@ -508,6 +583,7 @@ final class ClientStream implements WriteListener {
                 return;
             }
             state = State.GONE;
+            changed.signalAll();
             queue.clear();
             queuedBytes = 0;
             room.signalAll();
@@ -521,6 +597,12 @@ final class ClientStream implements WriteListener {
         runIfAny(task);
         clientGone.accept(failure);
         completeQuietly(cycle);
+    }
+
+    /** A writer gives up its turn to {@code next}. Under the lock. */
+    private void giveUpTurn(Turn next) {
+        turn = next;
+        changed.signalAll();
     }
 
     /** Whether the end is queued: nothing more may be. Under the lock. */

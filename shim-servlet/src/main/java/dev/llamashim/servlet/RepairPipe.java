@@ -9,6 +9,7 @@ import jakarta.servlet.WriteListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 
@@ -27,6 +28,7 @@ import java.util.concurrent.locks.Condition;
 final class RepairPipe extends ServletOutputStream {
 
     private static final System.Logger LOG = System.getLogger(RepairPipe.class.getName());
+    private static final byte[] DONE = SseFrames.done();
 
     private enum State {
         /** The forwarder has not touched the body yet. */
@@ -54,6 +56,8 @@ final class RepairPipe extends ServletOutputStream {
     private final Condition decided = lock.newCondition();
     private State state = State.UNDECIDED;
     private boolean streamed;
+    /** Whether the repairer has written {@code data: [DONE]}: its output is over. */
+    private boolean done;
     private WriteListener listener;
     /** The error code of the event that ended the stream early, or {@code null}. */
     private String endedWithError;
@@ -64,7 +68,7 @@ final class RepairPipe extends ServletOutputStream {
         this.held = held;
         this.client = client;
         this.callbacks = callbacks;
-        this.repairer = new StreamRepairer(options, events::writeBytes);
+        this.repairer = new StreamRepairer(options, this::repaired);
     }
 
     /** Whether the client's stream has started: the answer is being repaired (or was, until it ended). */
@@ -83,6 +87,7 @@ final class RepairPipe extends ServletOutputStream {
         byte[] out;
         String failure = null;
         boolean blocking;
+        boolean last;
         lock.lock();
         try {
             switch (state) {
@@ -104,12 +109,17 @@ final class RepairPipe extends ServletOutputStream {
                     }
                     out = events.toByteArray();
                     blocking = listener == null;
+                    last = failure != null || done;
                 }
             }
         } finally {
             lock.unlock();
         }
-        client.send(out);
+        if (last) {
+            client.sendLast(out);
+        } else {
+            client.send(out);
+        }
         if (failure != null) {
             // Makes the forwarder stop: a proxy aborts the model server's exchange.
             throw new IOException("the model server's stream could not be repaired: " + failure);
@@ -182,6 +192,12 @@ final class RepairPipe extends ServletOutputStream {
         });
     }
 
+    /** One frame of the repairer's output. Under the lock. */
+    private void repaired(byte[] frame) {
+        events.writeBytes(frame);
+        done |= Arrays.equals(frame, DONE);
+    }
+
     /** The forwarder reported a failure after the stream started (its upstream broke off): the client hears of it. */
     void brokeOff() {
         byte[] event = lock.get(() -> {
@@ -196,7 +212,7 @@ final class RepairPipe extends ServletOutputStream {
             return;
         }
         try {
-            client.send(event);
+            client.sendLast(event);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "the client went away before the end of the stream", e);
         }

@@ -496,6 +496,9 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
             return true;
         });
         if (!answers) {
+            // Answered already: the container ends the response when this returns (lifting the
+            // timeout did not stop it), so what is left of the answer goes out now.
+            client.finishWithinCallback();
             return;
         }
         ShimAnswer timeout = ShimAnswer.error(new OpenAiError(504,
