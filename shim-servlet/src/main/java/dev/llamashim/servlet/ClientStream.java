@@ -388,16 +388,21 @@ final class ClientStream implements WriteListener {
             if (state == State.ENDED || state == State.GONE) {
                 return;
             }
-            state = State.GONE;
-            changed.signalAll();
-            queue.clear();
-            queuedBytes = 0;
-            room.signalAll();
-            task = takeRoomTask();
+            task = becomeGone();
         } finally {
             lock.unlock();
         }
         runIfAny(task);
+    }
+
+    /** The client is gone: nothing queued stays, every waiter wakes; returns the room task to run. Under the lock. */
+    private Runnable becomeGone() {
+        state = State.GONE;
+        changed.signalAll();
+        queue.clear();
+        queuedBytes = 0;
+        room.signalAll();
+        return takeRoomTask();
     }
 
     /**
@@ -582,12 +587,7 @@ final class ClientStream implements WriteListener {
             if (state == State.GONE || state == State.ENDED) {
                 return;
             }
-            state = State.GONE;
-            changed.signalAll();
-            queue.clear();
-            queuedBytes = 0;
-            room.signalAll();
-            task = takeRoomTask();
+            task = becomeGone();
             cycle = async;
         } finally {
             lock.unlock();
