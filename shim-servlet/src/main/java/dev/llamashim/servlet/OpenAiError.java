@@ -18,7 +18,7 @@ import java.util.Objects;
  */
 public record OpenAiError(int status, String message, String type, String code) {
 
-    private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final JsonFactory JSON = ServletJson.FACTORY;
 
     /** Checks that every part is present and the status is an error status. */
     public OpenAiError {

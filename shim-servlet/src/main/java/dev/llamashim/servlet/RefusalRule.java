@@ -41,7 +41,7 @@ final class RefusalRule {
     private static final Pattern SAYS_UNSUPPORTED = Pattern.compile("\\b(?:cannot|can't|can not|unsupported|not supported"
             + "|(?:does|do) not (?:currently )?support|not allowed|not implemented|not available|unrecognized)\\b",
             Pattern.CASE_INSENSITIVE);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ServletJson.MAPPER;
 
     private RefusalRule() {}
 

@@ -52,7 +52,7 @@ record ShimAnswer(
     static final List<Map.Entry<String, String>> STREAM_HEADERS =
             List.of(Map.entry("Cache-Control", "no-cache"), Map.entry("X-Accel-Buffering", "no"));
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = ServletJson.MAPPER;
 
     /** Connection-level headers and ones the container computes; never copied from the forwarder. */
     private static final Set<String> HOP_BY_HOP = Set.of(

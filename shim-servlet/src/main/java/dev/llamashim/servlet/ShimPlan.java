@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llamashim.core.DeclaredTools;
 import dev.llamashim.core.RepairOptions;
@@ -43,8 +42,8 @@ import java.util.Map;
  */
 record ShimPlan(boolean stream, byte[] upstreamBody, boolean includeUsage, String model, DeclaredTools tools) {
 
-    private static final JsonFactory FACTORY = JsonFactory.builder().build();
-    private static final ObjectMapper TREES = JsonMapper.builder(FACTORY).build();
+    private static final JsonFactory FACTORY = ServletJson.FACTORY;
+    private static final ObjectMapper TREES = ServletJson.MAPPER;
     private static final byte[] STREAM_FALSE = "\"stream\":false".getBytes(StandardCharsets.US_ASCII);
     /** The members {@link DeclaredTools} is built from, and the shape each must have to count. */
     private static final Map<String, JsonToken> TOOL_MEMBERS = Map.of(
