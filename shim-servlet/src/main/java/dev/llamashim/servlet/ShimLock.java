@@ -12,18 +12,24 @@ import java.util.function.Supplier;
  */
 final class ShimLock {
 
-    /** How many {@code ShimLock}s the current thread holds, counting re-entries. */
+    /** Whether locks are counted: only with assertions on, so the request path pays nothing otherwise. */
+    private static final boolean COUNTED = ShimLock.class.desiredAssertionStatus();
+    /** How many {@code ShimLock}s the current thread holds, counting re-entries (when {@link #COUNTED}). */
     private static final ThreadLocal<int[]> HELD = ThreadLocal.withInitial(() -> new int[1]);
 
     private final ReentrantLock lock = new ReentrantLock();
 
     void lock() {
         lock.lock();
-        HELD.get()[0]++;
+        if (COUNTED) {
+            HELD.get()[0]++;
+        }
     }
 
     void unlock() {
-        HELD.get()[0]--;
+        if (COUNTED) {
+            HELD.get()[0]--;
+        }
         lock.unlock();
     }
 
@@ -53,7 +59,7 @@ final class ShimLock {
     }
 
     /** Whether the current thread holds no {@code ShimLock}; for {@code assert} before container calls. */
-    static boolean noneHeld() {
+    private static boolean noneHeld() {
         return HELD.get()[0] == 0;
     }
 
