@@ -40,8 +40,10 @@ final class ClientStream implements WriteListener {
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
     private enum State {
-        /** Nothing is sent yet: the response is untouched. */
+        /** Nothing is sent yet: no status, no header, no byte (the write listener may be set). */
         IDLE,
+        /** One thread sets the status and headers: bytes queue, and nobody writes until it has. */
+        OPENING,
         /** Opened with non-blocking output: queued bytes go out as the client takes them. */
         OPEN,
         /** Opened without an async cycle: the sending thread writes, blocking. */
@@ -76,8 +78,16 @@ final class ClientStream implements WriteListener {
     private AsyncContext async;
     private ServletOutputStream out;
     private boolean flushDue;
-    /** Whether {@code setWriteListener} has returned: the container calls back, and a sender may write. */
+    /** Whether {@code setWriteListener} has returned: the output is non-blocking (Tomcat makes it blocking again at a dispatch). */
     private boolean listening;
+    /** Whether a thread that wrote the end (or found the client gone) has yet to return from {@code complete()}. */
+    private boolean completing;
+    /** Whether this stream has called {@code complete()} (or is about to): it does so once. */
+    private boolean completeClaimed;
+    /** Whether the container ends the request itself (its onError or onComplete came): nothing here calls it any more. */
+    private boolean containerEnding;
+    /** Whether one thread is in {@link #listen}. */
+    private boolean registering;
     /** The stream's last event is queued ({@code [DONE]} or an error): only the end may follow it, no heartbeat, no event. */
     private boolean lastQueued;
     private long queuedBytes;
@@ -126,7 +136,7 @@ final class ClientStream implements WriteListener {
             if (state != State.IDLE) {
                 return;
             }
-            state = async == null ? State.BLOCKING : State.OPEN;
+            state = async == null && !listening ? State.BLOCKING : State.OPENING;
             opened = state;
         } finally {
             lock.unlock();
@@ -136,17 +146,20 @@ final class ClientStream implements WriteListener {
 
     /**
      * Sends a heartbeat comment, opening the stream first if nothing was sent yet. Does nothing
-     * without an async cycle, or once the stream is written blocking or over.
+     * without an async cycle, before {@link #listen}, or once the stream is written blocking or over.
      */
     void heartbeat() {
         boolean opening;
         lock.lock();
         try {
-            opening = state == State.IDLE && async != null;
-            if (opening) {
-                state = State.OPEN;
+            if (async == null) {
+                return;
             }
-            if (state != State.OPEN || ending() || lastQueued) {
+            opening = state == State.IDLE && listening;
+            if (opening) {
+                state = State.OPENING;
+            }
+            if (!queueing() || ending() || lastQueued) {
                 return;
             }
             enqueue(ByteBuffer.wrap(SseFrames.heartbeat()));
@@ -154,7 +167,7 @@ final class ClientStream implements WriteListener {
             lock.unlock();
         }
         if (opening) {
-            start(HttpServletResponse.SC_OK, ShimAnswer.STREAM_HEADERS, ShimAnswer.EVENT_STREAM, -1, State.OPEN);
+            start(HttpServletResponse.SC_OK, ShimAnswer.STREAM_HEADERS, ShimAnswer.EVENT_STREAM, -1, State.OPENING);
         } else {
             drain(false);
         }
@@ -188,7 +201,7 @@ final class ClientStream implements WriteListener {
             if (bytes.length == 0 || dropped) {
                 return;
             }
-            if (state == State.OPEN && !ending()) {
+            if (queueing() && !ending()) {
                 enqueue(ByteBuffer.wrap(bytes));
                 blocking = null;
             } else if (state == State.BLOCKING) {
@@ -219,15 +232,13 @@ final class ClientStream implements WriteListener {
      */
     void close(byte[] last) {
         ServletOutputStream blocking = null;
-        AsyncContext cycle;
         boolean over = false;
         byte[] rest;
         lock.lock();
         try {
-            cycle = async;
             rest = lastQueued ? new byte[0] : last;
             switch (state) {
-                case OPEN -> {
+                case OPENING, OPEN -> {
                     if (!ending()) {
                         enqueue(ByteBuffer.wrap(rest));
                         queue.add(END);
@@ -258,9 +269,9 @@ final class ClientStream implements WriteListener {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "the client went away before the end of the stream", e);
             }
-            completeQuietly(cycle);
+            complete();
         } else if (over) {
-            completeQuietly(cycle);
+            complete();
         } else {
             drain(false);
         }
@@ -288,8 +299,9 @@ final class ClientStream implements WriteListener {
      * Within a container callback after which the container ends the response ({@code onTimeout}):
      * writes what is queued, up to the end, as the container's {@code onWritePossible} would (the
      * container holds that callback back until this one returns). Meanwhile it waits, at most
-     * {@link #WRITER_WAIT_MILLIS} in all, while another thread still opens the stream, holds the
-     * turn to write, or has yet to queue the end. A client too slow to take it all now loses the rest.
+     * {@link #WRITER_WAIT_MILLIS} in all, while another thread still sets the stream's head, holds
+     * the turn to write, has yet to queue the end, or has written it and not yet completed the
+     * cycle. A client too slow to take it all now loses the rest.
      */
     void finishWithinCallback() {
         long left = TimeUnit.MILLISECONDS.toNanos(WRITER_WAIT_MILLIS);
@@ -297,7 +309,7 @@ final class ClientStream implements WriteListener {
             boolean write;
             lock.lock();
             try {
-                if ((state != State.IDLE && state != State.OPEN) || left <= 0) {
+                if ((state != State.IDLE && !queueing() && !completing) || left <= 0) {
                     return;
                 }
                 write = state == State.OPEN && listening && ending() && turn != Turn.TAKEN
@@ -322,25 +334,23 @@ final class ClientStream implements WriteListener {
 
     private void answer(ShimAnswer answer, boolean blockingIfIdle) {
         State opened = null;
-        AsyncContext cycle;
         lock.lock();
         try {
-            cycle = async;
             switch (state) {
                 case IDLE -> {
-                    if (cycle == null || blockingIfIdle) {
+                    if (!listening && (async == null || blockingIfIdle)) {
                         // Written whole by this thread below; nothing else may be written.
                         state = State.ENDED;
                         opened = State.BLOCKING;
                     } else {
-                        state = State.OPEN;
-                        opened = State.OPEN;
+                        state = State.OPENING;
+                        opened = State.OPENING;
                         enqueue(ByteBuffer.wrap(answer.body(), 0, answer.length()));
                         queue.add(END);
                         changed.signalAll();
                     }
                 }
-                case OPEN, BLOCKING -> {
+                case OPENING, OPEN, BLOCKING -> {
                     // The stream has started: answered below as its rest.
                 }
                 case GONE -> {
@@ -353,8 +363,11 @@ final class ClientStream implements WriteListener {
         } finally {
             lock.unlock();
         }
-        if (opened == State.OPEN) {
+        if (opened == State.OPENING) {
             start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), opened);
+            if (blockingIfIdle) {
+                finishWithinCallback();
+            }
         } else if (opened == State.BLOCKING) {
             start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), opened);
             ServletOutputStream blocking = lock.get(() -> out);
@@ -366,9 +379,9 @@ final class ClientStream implements WriteListener {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "the client went away before the answer was written", e);
             }
-            completeQuietly(cycle);
+            complete();
         } else if (lock.get(() -> state) == State.GONE) {
-            completeQuietly(cycle);
+            complete();
         } else {
             close(answer.asEvents());
             if (blockingIfIdle) {
@@ -379,16 +392,18 @@ final class ClientStream implements WriteListener {
 
     /**
      * The container saw the client go (its {@code AsyncListener.onError}): nothing more is
-     * written; the container ends the request.
+     * written; the container ends the request. Returns once no other thread writes or sets the
+     * head (waiting at most {@link #WRITER_WAIT_MILLIS}).
      */
     void clientWentAway() {
-        Runnable task;
+        Runnable task = null;
         lock.lock();
         try {
-            if (state == State.ENDED || state == State.GONE) {
-                return;
+            containerEnding = true;
+            if (state != State.ENDED && state != State.GONE) {
+                task = becomeGone();
             }
-            task = becomeGone();
+            awaitQuiet(true);
         } finally {
             lock.unlock();
         }
@@ -446,8 +461,9 @@ final class ClientStream implements WriteListener {
     }
 
     /**
-     * Sets the head and opens the output ({@code opened}: {@link State#OPEN} registers this as
-     * its write listener, and the container's first {@code onWritePossible} writes what waits).
+     * Sets the head and opens the output: {@link State#BLOCKING} for this thread to write, or
+     * {@link State#OPENING}, which becomes {@link State#OPEN} once the head is set, with the output
+     * registered as non-blocking ({@link #listen}, done here unless it was already).
      */
     private void start(int status, List<Map.Entry<String, String>> headers, String contentType, long length,
             State opened) {
@@ -463,26 +479,130 @@ final class ClientStream implements WriteListener {
             if (length >= 0) {
                 response.setContentLengthLong(length);
             }
-            ServletOutputStream output = response.getOutputStream();
-            lock.run(() -> out = output);
-            if (opened == State.OPEN) {
-                output.setWriteListener(this);
+            if (opened == State.BLOCKING) {
+                ServletOutputStream output = response.getOutputStream();
+                lock.run(() -> out = output);
+                return;
             }
         } catch (IOException | RuntimeException e) {
             failed(e);
             return;
         }
-        if (opened == State.OPEN) {
-            // The listener is set: from now on a sender may write when the container says it is
-            // ready (Jetty, at once); until now only the container's first onWritePossible could.
-            lock.run(() -> {
-                if (turn == Turn.CONTAINER) {
-                    turn = Turn.FREE;
-                }
-                listening = true;
+        listen();
+        lock.run(() -> {
+            if (state == State.OPENING) {
+                state = State.OPEN;
                 changed.signalAll();
-            });
-            drain(false);
+            }
+        });
+        drain(false);
+    }
+
+    /**
+     * Makes the output non-blocking for the rest of the request, before anything is sent: sets
+     * this as its write listener (once; later calls do nothing). Called only on a thread the
+     * container runs the request on (its service, a dispatch, a container callback), never on a
+     * timer's or the forwarder's own thread: there Tomcat runs its first {@code onWritePossible}
+     * inline and waits for the connection's lock meanwhile, which a container thread that waits
+     * for this stream may hold.
+     */
+    void listen() {
+        lock.lock();
+        try {
+            if (listening || registering || state == State.ENDED || state == State.GONE) {
+                return;
+            }
+            registering = true;
+        } finally {
+            lock.unlock();
+        }
+        ServletOutputStream output;
+        try {
+            ShimLock.assertNoneHeld();
+            output = response.getOutputStream();
+            lock.run(() -> out = output);
+            output.setWriteListener(this);
+        } catch (IOException | RuntimeException e) {
+            lock.run(() -> registering = false);
+            failed(e);
+            return;
+        }
+        // From now on a sender may write when the container says it is ready (Jetty, at once);
+        // until now only the container's first onWritePossible could.
+        lock.run(() -> {
+            if (turn == Turn.CONTAINER) {
+                turn = Turn.FREE;
+            }
+            listening = true;
+            registering = false;
+            changed.signalAll();
+        });
+    }
+
+    /**
+     * The request's async cycle ends in a dispatch (the forwarder's, or the exchange's own): no
+     * heartbeat is sent until a new cycle is given, and this returns once no other thread writes or
+     * sets the head (waiting at most {@link #WRITER_WAIT_MILLIS}), so the container's dispatch
+     * starts with the output at rest.
+     */
+    void leaveCycle() {
+        lock.lock();
+        try {
+            async = null;
+            awaitQuiet(true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Within the dispatch that followed {@link #leaveCycle}: a callback the container owed may have
+     * been dropped with the cycle (Tomcat drops the write listener at a dispatch, and writes
+     * blocking from then on), so a sender may write again after asking {@code isReady()}, which
+     * arms a new callback where one is still due.
+     */
+    void resumeInDispatch() {
+        lock.run(() -> {
+            if (listening && turn == Turn.CONTAINER) {
+                turn = Turn.FREE;
+            }
+        });
+        drain(false);
+    }
+
+    /**
+     * The container ended the request ({@code AsyncListener.onComplete}): nothing more is written.
+     * Returns once no other thread writes or sets the head (waiting at most
+     * {@link #WRITER_WAIT_MILLIS}): the container recycles the response for another request next.
+     */
+    void containerEnded() {
+        Runnable task = null;
+        lock.lock();
+        try {
+            containerEnding = true;
+            if (state != State.ENDED && state != State.GONE) {
+                task = becomeGone();
+            }
+            awaitQuiet(false);
+        } finally {
+            lock.unlock();
+        }
+        runIfAny(task);
+    }
+
+    /**
+     * Waits, at most {@link #WRITER_WAIT_MILLIS}, while another thread writes, sets the head, or
+     * ({@code orCompletes}) calls {@code complete()}. Under the lock.
+     */
+    private void awaitQuiet(boolean orCompletes) {
+        long left = TimeUnit.MILLISECONDS.toNanos(WRITER_WAIT_MILLIS);
+        try {
+            while ((turn == Turn.TAKEN || turn == Turn.TAKEN_CALLED_BACK || state == State.OPENING || registering
+                    || orCompletes && completing) && left > 0) {
+                left = changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -500,7 +620,10 @@ final class ClientStream implements WriteListener {
                 }
                 return;
             }
-            if ((!callback && turn == Turn.CONTAINER) || state != State.OPEN || out == null) {
+            if (callback && turn == Turn.CONTAINER) {
+                turn = Turn.FREE; // The callback owed came; if nothing can be written now, a sender may write later.
+            }
+            if (turn != Turn.FREE || state != State.OPEN || out == null) {
                 return;
             }
             turn = Turn.TAKEN;
@@ -509,7 +632,7 @@ final class ClientStream implements WriteListener {
             lock.unlock();
         }
         Runnable task = null;
-        AsyncContext completeNow = null;
+        boolean completeNow = false;
         try {
             while (true) {
                 ByteBuffer next;
@@ -547,13 +670,14 @@ final class ClientStream implements WriteListener {
                     output.flush();
                     lock.run(() -> flushDue = false);
                 } else if (next == END) {
-                    completeNow = lock.get(() -> {
+                    lock.run(() -> {
                         queue.poll();
                         state = State.ENDED;
+                        completing = true;
                         giveUpTurn(Turn.FREE);
                         room.signalAll();
-                        return async;
                     });
+                    completeNow = true;
                     break;
                 } else {
                     output.write(next.array(), next.arrayOffset() + next.position(), next.remaining());
@@ -572,15 +696,14 @@ final class ClientStream implements WriteListener {
             failed(e);
             return;
         }
-        if (completeNow != null) {
-            completeQuietly(completeNow);
+        if (completeNow) {
+            complete();
         }
         runIfAny(task);
     }
 
     /** Writing failed: the client is gone. Nothing more is written, the forwarder hears of it, the cycle ends. */
     private void failed(Throwable failure) {
-        AsyncContext cycle;
         Runnable task;
         lock.lock();
         try {
@@ -588,7 +711,7 @@ final class ClientStream implements WriteListener {
                 return;
             }
             task = becomeGone();
-            cycle = async;
+            completing = true;
         } finally {
             lock.unlock();
         }
@@ -596,13 +719,18 @@ final class ClientStream implements WriteListener {
 
         runIfAny(task);
         clientGone.accept(failure);
-        completeQuietly(cycle);
+        complete();
     }
 
     /** A writer gives up its turn to {@code next}. Under the lock. */
     private void giveUpTurn(Turn next) {
         turn = next;
         changed.signalAll();
+    }
+
+    /** Whether bytes sent now are queued for non-blocking output. Under the lock. */
+    private boolean queueing() {
+        return state == State.OPENING || state == State.OPEN;
     }
 
     /** Whether the end is queued: nothing more may be. Under the lock. */
@@ -617,7 +745,7 @@ final class ClientStream implements WriteListener {
 
     /** Under the lock. */
     private boolean hasRoom() {
-        return state != State.OPEN || queuedBytes < HIGH_WATER_BYTES;
+        return !queueing() || queuedBytes < HIGH_WATER_BYTES;
     }
 
     /** The task waiting for room if there is room now, to run outside the lock. */
@@ -637,8 +765,22 @@ final class ClientStream implements WriteListener {
         }
     }
 
-    /** Completes {@code cycle} unless there is none or the container already ended the request. */
-    private static void completeQuietly(AsyncContext cycle) {
+    /**
+     * Ends the async cycle with {@code complete()}, once per request, and only while the container
+     * has not begun to end it itself ({@link #clientWentAway}, {@link #containerEnded}): a late
+     * {@code complete()} could reach the next request the container serves with the same objects.
+     */
+    private void complete() {
+        AsyncContext cycle = lock.get(() -> {
+            if (completeClaimed || containerEnding || async == null) {
+                completing = false;
+                changed.signalAll();
+                return null;
+            }
+            completeClaimed = true;
+            completing = true;
+            return async;
+        });
         if (cycle == null) {
             return;
         }
@@ -647,6 +789,11 @@ final class ClientStream implements WriteListener {
             cycle.complete();
         } catch (IllegalStateException e) {
             LOG.log(System.Logger.Level.DEBUG, "request already completed", e);
+        } finally {
+            lock.run(() -> {
+                completing = false;
+                changed.signalAll();
+            });
         }
     }
 }

@@ -60,29 +60,47 @@ final class ForwarderAsyncContext implements AsyncContext {
         return real.hasOriginalRequestAndResponse();
     }
 
-    /** Ends this async cycle: the container dispatches again, and the exchange waits for that dispatch. */
+    /**
+     * Ends this async cycle: the container dispatches again, and the exchange waits for that
+     * dispatch. Once the request has ended (a timeout answered, the client gone) it throws
+     * {@code IllegalStateException}, as the container's context would, without reaching the container.
+     */
     @Override
     public void dispatch() {
         endCycle();
-        real.dispatch();
+        try {
+            real.dispatch();
+        } finally {
+            events.dispatched();
+        }
     }
 
     @Override
     public void dispatch(String path) {
         endCycle();
-        real.dispatch(path);
+        try {
+            real.dispatch(path);
+        } finally {
+            events.dispatched();
+        }
     }
 
     @Override
     public void dispatch(ServletContext context, String path) {
         endCycle();
-        real.dispatch(context, path);
+        try {
+            real.dispatch(context, path);
+        } finally {
+            events.dispatched();
+        }
     }
 
     private void endCycle() {
         going = false;
         ShimLock.assertNoneHeld();
-        events.dispatching();
+        if (!events.dispatching()) {
+            throw new IllegalStateException("the request has ended: its async cycle can no longer dispatch");
+        }
     }
 
     @Override

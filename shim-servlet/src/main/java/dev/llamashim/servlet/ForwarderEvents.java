@@ -15,6 +15,14 @@ interface ForwarderEvents {
     /** The forwarder called {@code complete()} on its context: its answer is all written. */
     void completed();
 
-    /** The forwarder is about to call {@code dispatch()}: its answer comes in that dispatch. */
-    void dispatching();
+    /**
+     * The forwarder is about to call {@code dispatch()}: its answer comes in that dispatch. Returns
+     * whether it may: not once the request has ended, or is being ended, by the container (the
+     * exchange answered a timeout, or the client went away). After {@code true}, the reporter calls
+     * the container's {@code dispatch()} and then {@link #dispatched()}, whatever happened.
+     */
+    boolean dispatching();
+
+    /** The container's {@code dispatch()} that {@link #dispatching()} allowed has returned (or thrown). */
+    void dispatched();
 }

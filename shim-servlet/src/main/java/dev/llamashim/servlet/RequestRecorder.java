@@ -49,17 +49,31 @@ final class RequestRecorder implements AsyncListener {
      * @param retryReason see {@link ShimRecord#retryReason()}
      */
     void end(ShimOutcome outcome, String errorCode, RepairCounts repairs, String retryReason, boolean clientGone) {
+        end(outcome, errorCode, repairs, retryReason, clientGone, true);
+    }
+
+    /**
+     * Ends the record as {@link #end(ShimOutcome, String, RepairCounts, String, boolean)} does, or,
+     * with {@code requestLive} false (the container may have ended the request and reused its
+     * objects), without reading or setting the request's attributes.
+     */
+    void end(ShimOutcome outcome, String errorCode, RepairCounts repairs, String retryReason, boolean clientGone,
+            boolean requestLive) {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
-        if (errorCode == null && request.getAttribute(ToolStreamFilter.OWN_ERROR_ATTRIBUTE) instanceof String ownError) {
+        if (requestLive && errorCode == null
+                && request.getAttribute(ToolStreamFilter.OWN_ERROR_ATTRIBUTE) instanceof String ownError) {
             outcome = ShimOutcome.ERROR;
             errorCode = ownError;
         }
-        boolean gone = clientGone || Boolean.TRUE.equals(request.getAttribute(ToolStreamFilter.CLIENT_GONE_ATTRIBUTE));
+        boolean gone = clientGone
+                || requestLive && Boolean.TRUE.equals(request.getAttribute(ToolStreamFilter.CLIENT_GONE_ATTRIBUTE));
         ShimRecord record = new ShimRecord(pathClass, outcome, errorCode, repairs, retryReason, gone,
                 Duration.ofNanos(System.nanoTime() - startNanos));
-        request.setAttribute(ToolStreamFilter.RECORD_ATTRIBUTE, record);
+        if (requestLive) {
+            request.setAttribute(ToolStreamFilter.RECORD_ATTRIBUTE, record);
+        }
         try {
             listener.requestEnded(record);
         } catch (RuntimeException e) {

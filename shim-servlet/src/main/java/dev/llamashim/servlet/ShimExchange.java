@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 
 /**
  * One shimmed request, from handing it to the forwarder (the servlet down the chain that
@@ -76,6 +77,8 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     private final RequestRecorder recorder;
     private final ClientStream client;
     private final ShimLock lock = new ShimLock();
+    /** Signalled when a call on the request's async cycle from another thread returns. */
+    private final Condition callReturned = lock.newCondition();
     // Guarded by lock.
     private Phase phase = Phase.FORWARDING;
     private Attempt attempt;
@@ -88,6 +91,10 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     private RetryDecision refusal;
     /** What mode {@code auto} decided about the stream request's answer that was not a stream, once it did. */
     private RetryDecision judged;
+    /** Calls on {@link #async} under way from threads the container does not run the request on. */
+    private int callsUnderWay;
+    /** Whether the container ends the request (its onTimeout, onError or onComplete came): no call on its cycle starts any more. */
+    private boolean containerEnds;
 
     /**
      * @param plan what the request asks for, with its {@code stream:false} body
@@ -158,6 +165,9 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
             current = attempt;
         } finally {
             lock.unlock();
+        }
+        if (was == Phase.AWAITING_DISPATCH || was == Phase.RETRY_DISPATCH) {
+            client.resumeInDispatch();
         }
         switch (was) {
             case RETRY_DISPATCH -> {
@@ -252,15 +262,21 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         if (isRefusal(current, held)) {
             forgetFirstTry();
             AsyncContext cycle = lock.get(() -> {
-                if (phase != Phase.ANSWERING) {
-                    return null; // The async timeout answered first.
+                if (phase != Phase.ANSWERING || containerEnds) {
+                    return null; // The async timeout answered first, or the client went away.
                 }
                 phase = Phase.RETRY_DISPATCH;
+                callsUnderWay++;
                 return async;
             });
             if (cycle != null) {
-                ShimLock.assertNoneHeld();
-                cycle.dispatch();
+                try {
+                    client.leaveCycle();
+                    ShimLock.assertNoneHeld();
+                    cycle.dispatch();
+                } finally {
+                    endCycleCall();
+                }
             }
             return;
         }
@@ -293,14 +309,58 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
      * container's async timeout must not cut it off.
      */
     private void keepCycleUntilWritten() {
-        AsyncContext cycle = lock.get(() -> async);
-        if (cycle != null) {
-            ShimLock.assertNoneHeld();
-            try {
-                cycle.setTimeout(0);
-            } catch (IllegalStateException e) {
-                LOG.log(System.Logger.Level.DEBUG, "the async timeout could not be lifted", e);
+        AsyncContext cycle = beginCycleCall();
+        if (cycle == null) {
+            return;
+        }
+        try {
+            cycle.setTimeout(0);
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "the async timeout could not be lifted", e);
+        } finally {
+            endCycleCall();
+        }
+    }
+
+    /**
+     * The request's async cycle, for a call from a thread the container does not run the request
+     * on, or {@code null} once the container ends the request (the call must not be made: Tomcat
+     * reuses the request's objects for the next request, which a late call would reach). Counted:
+     * {@link #endCycleCall()} follows the call, and {@link #containerEnds()} waits for it.
+     */
+    private AsyncContext beginCycleCall() {
+        return lock.get(() -> {
+            if (containerEnds || async == null) {
+                return null;
             }
+            callsUnderWay++;
+            return async;
+        });
+    }
+
+    private void endCycleCall() {
+        lock.run(() -> {
+            callsUnderWay--;
+            callReturned.signalAll();
+        });
+    }
+
+    /**
+     * The container is ending the request (one of its callbacks came): no call on the cycle
+     * starts from now on, and this returns once those under way have, waiting at most half a second.
+     */
+    private void containerEnds() {
+        lock.lock();
+        try {
+            containerEnds = true;
+            long left = TimeUnit.MILLISECONDS.toNanos(500);
+            while (callsUnderWay > 0 && left > 0) {
+                left = callReturned.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -311,7 +371,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
             return;
         }
         String error = ending.errorCode();
-        recorder.end(error == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, error, ending.repairs(), null, client.gone());
+        endRecord(error == null ? ShimOutcome.REPAIRED : ShimOutcome.ERROR, error, ending.repairs(), null);
         client.close(ending.tail());
     }
 
@@ -372,7 +432,28 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     private void record(Attempt current, ShimAnswer answer) {
         ShimOutcome outcome = current.retry() && answer.outcome() == ShimOutcome.SYNTHESIZED
                 ? ShimOutcome.RETRIED_SYNTHESIZED : answer.outcome();
-        recorder.end(outcome, answer.ownErrorCode(), answer.repairs(), retryReason(), client.gone());
+        endRecord(outcome, answer.ownErrorCode(), answer.repairs(), retryReason());
+    }
+
+    /**
+     * Ends the request's record from any thread: with the request's attributes while the
+     * container has not begun to end the request (its callbacks wait meanwhile), else without.
+     */
+    private void endRecord(ShimOutcome outcome, String errorCode, RepairCounts repairs, String retryReason) {
+        boolean live = lock.get(() -> {
+            if (containerEnds) {
+                return false;
+            }
+            callsUnderWay++;
+            return true;
+        });
+        try {
+            recorder.end(outcome, errorCode, repairs, retryReason, client.gone(), live);
+        } finally {
+            if (live) {
+                endCycleCall();
+            }
+        }
     }
 
     /** Why mode {@code auto} asked again or did not, once it judged an answer that was not a stream; else {@code null}. */
@@ -386,12 +467,19 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
      * cycle, as a container would, rather than inside the forwarder's own call.
      */
     private void onContainerThread(Runnable call) {
-        AsyncContext cycle = lock.get(() -> async);
-        if (cycle == null) {
+        if (lock.get(() -> async) == null) {
             throw new IllegalStateException("setWriteListener needs an async request (call startAsync first)");
         }
-        ShimLock.assertNoneHeld();
-        cycle.start(call);
+        AsyncContext cycle = beginCycleCall();
+        if (cycle == null) {
+            return; // The request has ended: the forwarder hears of it as an error, or no more.
+        }
+        try {
+            ShimLock.assertNoneHeld();
+            cycle.start(call);
+        } finally {
+            endCycleCall();
+        }
     }
 
     @Override
@@ -412,6 +500,8 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         ShimLock.assertNoneHeld();
         cycle.addListener(this);
         client.asyncCycle(cycle);
+        // On the thread that started the cycle, a container's: from now on any thread may open the stream.
+        client.listen();
         if (beat) {
             lock.run(this::scheduleHeartbeat);
         }
@@ -433,19 +523,26 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     }
 
     @Override
-    public void dispatching() {
+    public boolean dispatching() {
         boolean waits = lock.get(() -> {
-            if (phase != Phase.WAITING) {
+            if (phase != Phase.WAITING || containerEnds) {
                 return false;
             }
             phase = Phase.AWAITING_DISPATCH;
             cancelHeartbeat();
+            callsUnderWay++;
             return true;
         });
         if (waits) {
-            // In the dispatch, a stream not opened yet is written blocking, as on any request thread.
-            client.asyncCycle(null);
+            // No heartbeat from now on, and no write under way when the container's dispatch starts.
+            client.leaveCycle();
         }
+        return waits;
+    }
+
+    @Override
+    public void dispatched() {
+        endCycleCall();
     }
 
     /** Under the lock. */
@@ -482,11 +579,13 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
     @Override
     public void onError(AsyncEvent event) {
         // The container saw the client go away. The forwarder's own listeners hear the same event.
+        containerEnds();
         client.clientWentAway();
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
+        containerEnds();
         boolean answers = lock.get(() -> {
             if (phase == Phase.DONE) {
                 return false;
@@ -522,6 +621,8 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
                     + " dispatch that never reached ToolStreamFilter, so the client got no answer: map the filter for"
                     + " both REQUEST and ASYNC dispatches");
         }
+        containerEnds();
+        client.containerEnded();
         // A request that ended without an answer decided (the client went away first, or the above).
         recorder.end(ShimOutcome.ERROR, "unanswered", RepairCounts.NONE, retryReason(), client.gone());
     }
