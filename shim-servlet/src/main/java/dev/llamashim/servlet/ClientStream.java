@@ -83,8 +83,6 @@ final class ClientStream implements WriteListener {
     private boolean flushDue;
     /** Whether {@code setWriteListener} has returned: the container calls back, and a sender may write. */
     private boolean listening;
-    /** Whether {@link #listen} registered the write listener before the response was opened. */
-    private boolean listenedEarly;
     /** The stream's last event is queued ({@code [DONE]} or an error): only the end may follow it, no heartbeat, no event. */
     private boolean lastQueued;
     private long queuedBytes;
@@ -117,38 +115,6 @@ final class ClientStream implements WriteListener {
         lock.run(() -> async = cycle);
     }
 
-    /**
-     * Registers this as the output's write listener now, before anything is to be written: called
-     * on a container thread of the request while its dispatch is still running, so the container
-     * makes its first {@code onWritePossible} call on that thread once the dispatch returns. An
-     * answer that later comes from another thread is then written at once, without the container
-     * waking a thread for that first call. From here on the output is non-blocking for good, so
-     * only for an exchange that writes no blocking stream (its forwarder's answer is held whole).
-     */
-    void listen() {
-        boolean register = lock.get(() -> {
-            if (state != State.IDLE || async == null || listenedEarly) {
-                return false;
-            }
-            listenedEarly = true;
-            return true;
-        });
-        if (!register) {
-            return;
-        }
-        ShimLock.assertNoneHeld();
-        try {
-            ServletOutputStream output = response.getOutputStream();
-            lock.run(() -> out = output);
-            output.setWriteListener(this);
-        } catch (IOException | RuntimeException e) {
-            failed(e);
-            return;
-        }
-        listening();
-        drain(false);
-    }
-
     /** Whether the client went away (a write failed, or the container said so). */
     boolean gone() {
         return lock.get(() -> state == State.GONE);
@@ -165,7 +131,7 @@ final class ClientStream implements WriteListener {
             if (state != State.IDLE) {
                 return;
             }
-            state = async == null && !listenedEarly ? State.BLOCKING : State.OPEN;
+            state = async == null ? State.BLOCKING : State.OPEN;
             opened = state;
         } finally {
             lock.unlock();
@@ -367,7 +333,7 @@ final class ClientStream implements WriteListener {
             cycle = async;
             switch (state) {
                 case IDLE -> {
-                    if ((cycle == null || blockingIfIdle) && !listenedEarly) {
+                    if (cycle == null || blockingIfIdle) {
                         // Written whole by this thread below; nothing else may be written.
                         state = State.ENDED;
                         opened = State.BLOCKING;
@@ -395,9 +361,6 @@ final class ClientStream implements WriteListener {
         if (opened == State.OPEN) {
             start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(),
                     answer.stream() && answer.length() <= WHOLE_ANSWER_BUFFER_MAX ? answer.length() : 0, opened);
-            if (blockingIfIdle) {
-                finishWithinCallback();
-            }
         } else if (opened == State.BLOCKING) {
             start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), 0, opened);
             ServletOutputStream blocking = lock.get(() -> out);
@@ -498,7 +461,6 @@ final class ClientStream implements WriteListener {
     private void start(int status, List<Map.Entry<String, String>> headers, String contentType, long length,
             int holdBytes, State opened) {
         ShimLock.assertNoneHeld();
-        boolean registered;
         try {
             response.setStatus(status);
             if (holdBytes > 0) {
@@ -514,38 +476,27 @@ final class ClientStream implements WriteListener {
             if (length >= 0) {
                 response.setContentLengthLong(length);
             }
-            registered = lock.get(() -> listenedEarly);
-            if (!registered) {
-                ServletOutputStream output = response.getOutputStream();
-                lock.run(() -> out = output);
-                if (opened == State.OPEN) {
-                    output.setWriteListener(this);
-                }
+            ServletOutputStream output = response.getOutputStream();
+            lock.run(() -> out = output);
+            if (opened == State.OPEN) {
+                output.setWriteListener(this);
             }
         } catch (IOException | RuntimeException e) {
             failed(e);
             return;
         }
         if (opened == State.OPEN) {
-            if (!registered) {
-                listening();
-            }
+            // The listener is set: from now on a sender may write when the container says it is
+            // ready (Jetty, at once); until now only the container's first onWritePossible could.
+            lock.run(() -> {
+                if (turn == Turn.CONTAINER) {
+                    turn = Turn.FREE;
+                }
+                listening = true;
+                changed.signalAll();
+            });
             drain(false);
         }
-    }
-
-    /**
-     * The listener is set: from now on a sender may write when the container says it is ready
-     * (Jetty, at once); until now only the container's first {@code onWritePossible} could.
-     */
-    private void listening() {
-        lock.run(() -> {
-            if (turn == Turn.CONTAINER) {
-                turn = Turn.FREE;
-            }
-            listening = true;
-            changed.signalAll();
-        });
     }
 
     /**

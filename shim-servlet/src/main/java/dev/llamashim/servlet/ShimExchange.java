@@ -394,15 +394,6 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         cycle.start(call);
     }
 
-    /**
-     * What a forwarder's async cycle starts.
-     *
-     * @param listen whether the client's output listens now (the answer comes whole)
-     * @param beat whether heartbeats begin
-     */
-    private record Waiting(boolean listen, boolean beat) {
-    }
-
     @Override
     public void wentAsync(AsyncContext cycle) {
         Phase was = lock.get(() -> phase);
@@ -411,23 +402,17 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
             LOG.log(System.Logger.Level.WARNING, "mode auto could not ask the model server again with stream:false,"
                     + " because ToolStreamFilter is not mapped for ASYNC dispatches: map it for both REQUEST and ASYNC");
         }
-        Waiting waiting = lock.get(() -> {
+        boolean beat = lock.get(() -> {
             async = cycle;
             if (phase == Phase.FORWARDING || phase == Phase.RETRY_DISPATCH) {
                 phase = Phase.WAITING;
             }
-            boolean now = phase == Phase.WAITING;
-            return new Waiting(now && attempt.pipe() == null, now && heartbeats != null);
+            return phase == Phase.WAITING && heartbeats != null;
         });
         ShimLock.assertNoneHeld();
         cycle.addListener(this);
         client.asyncCycle(cycle);
-        if (waiting.listen()) {
-            // The answer will be written whole, non-blocking: the client's output listens from
-            // this container thread, so no thread is woken for that when the answer comes.
-            client.listen();
-        }
-        if (waiting.beat()) {
+        if (beat) {
             lock.run(this::scheduleHeartbeat);
         }
     }
