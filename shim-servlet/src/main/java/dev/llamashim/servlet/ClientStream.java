@@ -23,8 +23,11 @@ import java.util.function.Consumer;
  * asking {@code isReady()} before every write, flush and {@code complete()}. A thread that hears
  * "not ready" stops, and the container's {@code onWritePossible} carries on; until it came,
  * senders only queue. {@code complete()} is called only after the last bytes were written and
- * flushed and {@code isReady()} said yes again. Without an async cycle (the forwarder answers on
- * the request's own thread) events are written blocking by the thread that sends them.
+ * {@code isReady()} said yes again; it sends what the output still buffers with the response's
+ * end, so the last bytes are not flushed on their own first. A whole answer gets an output buffer
+ * that holds all of it, so head, body and end go to the client in one write. Without an async
+ * cycle (the forwarder answers on the request's own thread) events are written blocking by the
+ * thread that sends them.
  *
  * <p>It calls back only outside its lock: once "client gone" when a write fails, and the one
  * "room again" task a writer left with {@link #hasRoomOrLater}.
@@ -38,6 +41,8 @@ final class ClientStream implements WriteListener {
     private static final long WRITER_WAIT_MILLIS = 500;
     /** Queued after the last bytes: the response ends once all before it is written. */
     private static final ByteBuffer END = ByteBuffer.allocate(0);
+    /** The largest whole event-stream answer the output buffer is sized to hold until the response ends. */
+    static final int WHOLE_ANSWER_BUFFER_MAX = 64 * 1024;
 
     private enum State {
         /** Nothing is sent yet: no status, no header, no byte (the write listener may be set). */
@@ -141,7 +146,7 @@ final class ClientStream implements WriteListener {
         } finally {
             lock.unlock();
         }
-        start(HttpServletResponse.SC_OK, headers, ShimAnswer.EVENT_STREAM, -1, opened);
+        start(HttpServletResponse.SC_OK, headers, ShimAnswer.EVENT_STREAM, -1, 0, opened);
     }
 
     /**
@@ -167,7 +172,7 @@ final class ClientStream implements WriteListener {
             lock.unlock();
         }
         if (opening) {
-            start(HttpServletResponse.SC_OK, ShimAnswer.STREAM_HEADERS, ShimAnswer.EVENT_STREAM, -1, State.OPENING);
+            start(HttpServletResponse.SC_OK, ShimAnswer.STREAM_HEADERS, ShimAnswer.EVENT_STREAM, -1, 0, State.OPENING);
         } else {
             drain(false);
         }
@@ -364,12 +369,13 @@ final class ClientStream implements WriteListener {
             lock.unlock();
         }
         if (opened == State.OPENING) {
-            start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), opened);
+            start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(),
+                    answer.stream() && answer.length() <= WHOLE_ANSWER_BUFFER_MAX ? answer.length() : 0, opened);
             if (blockingIfIdle) {
                 finishWithinCallback();
             }
         } else if (opened == State.BLOCKING) {
-            start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), opened);
+            start(answer.status(), answer.headers(), answer.contentType(), answer.stream() ? -1 : answer.length(), 0, opened);
             ServletOutputStream blocking = lock.get(() -> out);
             try {
                 if (blocking != null) {
@@ -464,12 +470,19 @@ final class ClientStream implements WriteListener {
      * Sets the head and opens the output: {@link State#BLOCKING} for this thread to write, or
      * {@link State#OPENING}, which becomes {@link State#OPEN} once the head is set, with the output
      * registered as non-blocking ({@link #listen}, done here unless it was already).
+     *
+     * @param holdBytes the length of a whole answer without a {@code Content-Length} that the
+     *     output buffer is to hold until the response ends (one write for head, body and end), or 0
      */
     private void start(int status, List<Map.Entry<String, String>> headers, String contentType, long length,
-            State opened) {
+            int holdBytes, State opened) {
         ShimLock.assertNoneHeld();
         try {
             response.setStatus(status);
+            if (holdBytes > 0) {
+                // One byte more: a write that fills the buffer exactly is flushed at once.
+                response.setBufferSize(Math.max(response.getBufferSize(), holdBytes + 1));
+            }
             for (Map.Entry<String, String> header : headers) {
                 response.addHeader(header.getKey(), header.getValue());
             }
@@ -642,7 +655,9 @@ final class ClientStream implements WriteListener {
                         giveUpTurn(Turn.FREE);
                         break;
                     }
-                    next = flushDue ? null : queue.peek();
+                    // Before the end no flush: complete() sends what is buffered with the end.
+                    ByteBuffer head = queue.peek();
+                    next = flushDue && head != END ? null : head;
                     if (!flushDue && next == null) {
                         giveUpTurn(Turn.FREE);
                         task = takeRoomTask();

@@ -15,10 +15,14 @@ import java.util.concurrent.Executor;
  */
 final class HeldBody extends ServletOutputStream {
 
+    /** The smallest buffer a write allocates when none of the announced length was made. */
+    private static final int MIN_BUFFER = 1024;
+
     private final int limit;
     private final Executor callbacks;
     private final ShimLock lock = new ShimLock();
-    private byte[] buffer = new byte[1024];
+    /** Allocated at the first write, or at the length the forwarder announces ({@link #expect}). */
+    private byte[] buffer = new byte[0];
     private int size;
     private boolean overflowed;
 
@@ -42,7 +46,8 @@ final class HeldBody extends ServletOutputStream {
                 throw new IOException("the forwarder's answer is larger than max-response-bytes (" + limit + ")");
             }
             if (size + len > buffer.length) {
-                buffer = Arrays.copyOf(buffer, (int) Math.min(limit, Math.max((long) buffer.length * 2, size + len)));
+                long grown = Math.max(Math.max((long) buffer.length * 2, MIN_BUFFER), size + len);
+                buffer = Arrays.copyOf(buffer, (int) Math.min(limit, grown));
             }
             System.arraycopy(b, off, buffer, size, len);
             size += len;

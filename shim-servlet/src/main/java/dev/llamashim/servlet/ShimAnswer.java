@@ -29,7 +29,7 @@ import java.util.Set;
  * @param contentType the content type
  * @param body the body; only the first {@code length} bytes count
  * @param length how many bytes of {@code body} to send
- * @param stream whether this is an event stream (sent without a {@code Content-Length})
+ * @param stream whether this is an event stream (given no {@code Content-Length} of ours; the container may add one)
  * @param outcome what llamashim made of the forwarder's answer ({@link ShimOutcome#SYNTHESIZED},
  *     {@link ShimOutcome#NORMALIZED}, {@link ShimOutcome#FORWARDED} or {@link ShimOutcome#ERROR})
  * @param ownErrorCode the OpenAI error {@code code} when this is an error of llamashim's own, else {@code null}
