@@ -4,14 +4,16 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.io.Content;
 
 /**
  * Passes an upstream event stream on to the client with non-blocking output: it reads every piece
- * the upstream connection already holds, writes them to the output, and flushes once no more is at
- * hand. Each event leaves as soon as it has arrived, and events that arrived together leave in one
- * write (the servlet output buffer would otherwise hold small events back; normal bodies keep it).
+ * the upstream connection already holds, writes them to the output as one, and flushes once no
+ * more is at hand. Each event leaves as soon as it has arrived, and events that arrived together
+ * leave in one write (the servlet output buffer would otherwise hold small events back; normal
+ * bodies keep it).
  *
  * <p>It waits either for upstream content ({@link Content.Source#demand}) or for the output
  * ({@link #onWritePossible()}), never for both, so one thread at a time runs it, each handed on by
@@ -21,13 +23,20 @@ import org.eclipse.jetty.io.Content;
  */
 final class EventStreamWriter implements WriteListener {
 
+    /** Bytes gathered at most before they are written (a flush follows once nothing more is at hand). */
+    private static final int MAX_BATCH = 32 * 1024;
+
     private final ServletOutputStream out;
     private final Response upstream;
     private final Content.Source source;
     private final RequestCapture capture;
     private final Runnable onContent = this::pump;
-    /** The piece being written. The output copies it or has written it before it says it is ready again. */
-    private byte[] piece = new byte[4096];
+    /**
+     * The pieces read and not yet written. Reused once written: the output copies what it is given,
+     * or has written it, by the time it says it is ready again.
+     */
+    private byte[] batch = new byte[4096];
+    private int batched;
     /** Bytes written since the last flush. */
     private boolean unflushed;
 
@@ -44,33 +53,39 @@ final class EventStreamWriter implements WriteListener {
         out.setWriteListener(this);
     }
 
+    /** Flushes what an unfinished write left, then asks for more content. */
     @Override
     public void onWritePossible() {
+        try {
+            if (!send(true)) {
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            onError(e);
+            return;
+        }
         source.demand(onContent);
     }
 
     /**
-     * Writes what the upstream holds while the output is ready; with nothing more at hand, flushes
-     * and asks for more content. The last piece is left for the exchange's end, which completes
-     * the output and so writes whatever it still buffers.
+     * Gathers what the upstream holds; with nothing more at hand, writes and flushes it and asks
+     * for more content once the output is ready. The last piece is written without a flush: the
+     * exchange's end completes the output, which writes whatever it still buffers.
      */
     private void pump() {
         try {
-            while (out.isReady()) {
+            while (true) {
                 Content.Chunk chunk = source.read();
                 if (chunk == null) {
-                    if (unflushed) {
-                        unflushed = false;
-                        out.flush();
-                        if (!out.isReady()) {
-                            return;
-                        }
+                    if (send(true)) {
+                        source.demand(onContent);
                     }
-                    source.demand(onContent);
                     return;
                 }
                 if (Content.Chunk.isFailure(chunk)) {
-                    // As Jetty's own content listener: the exchange's failure ends the answer.
+                    // What arrived before the failure still goes out; then, as Jetty's own content
+                    // listener, the exchange's failure ends the answer.
+                    send(true);
                     Throwable failure = chunk.getFailure();
                     upstream.abort(failure);
                     if (!chunk.isLast()) {
@@ -80,11 +95,15 @@ final class EventStreamWriter implements WriteListener {
                 }
                 boolean last = chunk.isLast();
                 try {
-                    write(chunk.getByteBuffer());
+                    gather(chunk.getByteBuffer());
                 } finally {
                     chunk.release();
                 }
                 if (last) {
+                    send(false);
+                    return;
+                }
+                if (batched >= MAX_BATCH && !send(false)) {
                     return;
                 }
             }
@@ -93,20 +112,34 @@ final class EventStreamWriter implements WriteListener {
         }
     }
 
-    private void write(ByteBuffer bytes) throws IOException {
+    private void gather(ByteBuffer bytes) {
         int length = bytes.remaining();
-        if (length == 0) {
-            return;
+        if (batch.length - batched < length) {
+            batch = Arrays.copyOf(batch, Math.max(batched + length, batch.length * 2));
         }
-        if (piece.length < length) {
-            piece = new byte[Math.max(length, piece.length * 2)];
-        }
-        bytes.get(bytes.position(), piece, 0, length);
+        bytes.get(bytes.position(), batch, batched, length);
         if (capture != null) {
-            capture.upstreamBytes(piece, 0, length);
+            capture.upstreamBytes(batch, batched, length);
         }
-        out.write(piece, 0, length);
-        unflushed = true;
+        batched += length;
+    }
+
+    /** Writes what is gathered, then flushes if asked and anything was written; whether the output is ready for more. */
+    private boolean send(boolean flush) throws IOException {
+        if (batched > 0) {
+            out.write(batch, 0, batched);
+            batched = 0;
+            unflushed = true;
+        }
+        if (flush && unflushed) {
+            if (!out.isReady()) {
+                // The write is still going out; the flush follows on the next turn.
+                return false;
+            }
+            unflushed = false;
+            out.flush();
+        }
+        return out.isReady();
     }
 
     @Override
