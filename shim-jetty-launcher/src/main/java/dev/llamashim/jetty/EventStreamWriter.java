@@ -35,7 +35,7 @@ final class EventStreamWriter implements WriteListener {
      * The pieces read and not yet written. Reused once written: the output copies what it is given,
      * or has written it, by the time it says it is ready again.
      */
-    private byte[] batch = new byte[4096];
+    private byte[] batch = new byte[0];
     private int batched;
     /** Bytes written since the last flush. */
     private boolean unflushed;
@@ -115,7 +115,7 @@ final class EventStreamWriter implements WriteListener {
     private void gather(ByteBuffer bytes) {
         int length = bytes.remaining();
         if (batch.length - batched < length) {
-            batch = Arrays.copyOf(batch, Math.max(batched + length, batch.length * 2));
+            batch = Arrays.copyOf(batch, Math.max(batched + length, Math.max(batch.length * 2, 1024)));
         }
         bytes.get(bytes.position(), batch, batched, length);
         if (capture != null) {
