@@ -6,7 +6,7 @@
 # Settings (environment): WRK_SECONDS per slice (5), WRK_ROUNDS slices per target and cell (3),
 # WRK_CELLS (all: "d0 d200-256 d200-1024 stream"), LAUNCHER_JAVA_OPTS (e.g. a JFR recording),
 # LAUNCHER_JAR (the launcher to measure; default this build's), LAUNCHER_ARGS (more launcher flags, both launchers), LAUNCHER_BEFORE (another build's llamashim.jar,
-# run as a third launcher: targets pass0 and shim0, measured in the same run for a before/after),
+# run as a third launcher: targets pass0 and shim0, and with the stream cell a fourth in mode repair: repair0; measured in the same run for a before/after),
 # LAUNCHER_BEFORE_ARGS (flags for that one only, e.g. "--metrics false" to price a feature).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +16,7 @@ OUT=benchmarks/target/results
 SECONDS_PER_SLICE=${WRK_SECONDS:-5}
 ROUNDS=${WRK_ROUNDS:-3}
 CELLS=(${WRK_CELLS:-d0 d200-256 d200-1024 stream})
-UPSTREAM_PORT=18181 NGINX_PORT=18182 LAUNCHER_PORT=18183 REPAIR_PORT=18184 BEFORE_PORT=18185
+UPSTREAM_PORT=18181 NGINX_PORT=18182 LAUNCHER_PORT=18183 REPAIR_PORT=18184 BEFORE_PORT=18185 BEFORE_REPAIR_PORT=18186
 STREAM_EVENTS=30   # BenchUpstream.STREAM_EVENTS
 mkdir -p "$OUT"
 
@@ -83,13 +83,20 @@ java -Xmx1g -jar "$LAUNCHER" --proxy-port $REPAIR_PORT --mode repair \
     --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} >"$tmp/repair-launcher.log" 2>&1 &
 repair=$!; pids+=($repair)
 
-launcher0=""
+launcher0="" repair0=""
 ports=($UPSTREAM_PORT $NGINX_PORT $LAUNCHER_PORT $REPAIR_PORT)
 if [ -n "${LAUNCHER_BEFORE:-}" ]; then
   # shellcheck disable=SC2086
   java -Xmx1g -jar "$LAUNCHER_BEFORE" --proxy-port $BEFORE_PORT \
       --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} ${LAUNCHER_BEFORE_ARGS:-} >"$tmp/before-launcher.log" 2>&1 &
   launcher0=$!; pids+=($launcher0); ports+=($BEFORE_PORT)
+  case " ${CELLS[*]} " in *" stream "*)
+    # and in mode repair for the stream cell (target repair0)
+    # shellcheck disable=SC2086
+    java -Xmx1g -jar "$LAUNCHER_BEFORE" --proxy-port $BEFORE_REPAIR_PORT --mode repair \
+        --target-url http://127.0.0.1:$UPSTREAM_PORT ${LAUNCHER_ARGS:-} ${LAUNCHER_BEFORE_ARGS:-} >"$tmp/before-repair-launcher.log" 2>&1 &
+    repair0=$!; pids+=($repair0); ports+=($BEFORE_REPAIR_PORT) ;;
+  esac
 fi
 for port in "${ports[@]}"; do
   for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
@@ -103,6 +110,7 @@ target_pids() {
     pass|shim) echo $launcher ;;
     repair) echo $repair ;;
     pass0|shim0) echo $launcher0 ;;
+    repair0) echo $repair0 ;;
   esac
 }
 ticks() { local t=0 pid; for pid in "$@"; do t=$((t + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $t; }
@@ -111,7 +119,7 @@ ticks() { local t=0 pid; for pid in "$@"; do t=$((t + $(awk '{print $14 + $15}' 
 run() {
   local target=$1 c=$2 delay=$3 body=$4 secs=$5 port
   case "$target" in
-    direct) port=$UPSTREAM_PORT ;; nginx) port=$NGINX_PORT ;; pass|shim) port=$LAUNCHER_PORT ;; repair) port=$REPAIR_PORT ;; pass0|shim0) port=$BEFORE_PORT ;;
+    direct) port=$UPSTREAM_PORT ;; nginx) port=$NGINX_PORT ;; pass|shim) port=$LAUNCHER_PORT ;; repair) port=$REPAIR_PORT ;; pass0|shim0) port=$BEFORE_PORT ;; repair0) port=$BEFORE_REPAIR_PORT ;;
   esac
   local procs before after result
   procs=$(target_pids "$target")
@@ -126,7 +134,7 @@ run() {
 
 body_for() { # CELL TARGET
   case "$1:$2" in
-    stream:repair) echo tools-stream.json ;;
+    stream:repair|stream:repair0) echo tools-stream.json ;;
     stream:*) echo plain-stream.json ;;
     *:shim|*:shim0) echo tools-stream.json ;;
     *) echo tools-nonstream.json ;;
@@ -140,13 +148,14 @@ body_for() { # CELL TARGET
 compiler_ticks() { local t=0 task; for task in /proc/$1/task/*; do
   case "$(cat "$task/comm")" in C1\ Compiler*|C2\ Compiler*) t=$((t + $(awk '{print $14 + $15}' "$task/stat"))) ;; esac; done; echo $t; }
 warm=($launcher $launcher0)
-case " ${CELLS[*]} " in *" stream "*) warm+=($repair) ;; esac
+case " ${CELLS[*]} " in *" stream "*) warm+=($repair $repair0) ;; esac
 for turn in $(seq 20); do
   declare -A t0=() c0=()
   for pid in "${warm[@]}"; do t0[$pid]=$(ticks $pid); c0[$pid]=$(compiler_ticks $pid); done
   run pass 64 0 tools-nonstream.json 3 >/dev/null; run shim 64 0 tools-stream.json 3 >/dev/null
   run pass 64 0 plain-stream.json 3 >/dev/null
   case " ${warm[*]} " in *" $repair "*) run repair 64 0 tools-stream.json 3 >/dev/null ;; esac
+  if [ -n "$repair0" ]; then run repair0 64 0 tools-stream.json 3 >/dev/null; fi
   if [ -n "$launcher0" ]; then run pass0 64 0 tools-nonstream.json 3 >/dev/null; run shim0 64 0 tools-stream.json 3 >/dev/null; fi
   done_warming=1 report=""
   for pid in "${warm[@]}"; do
@@ -168,7 +177,7 @@ for cell in "${CELLS[@]}"; do
     ab) c=64 delay=0 targets=(nginx pass pass0 shim shim0) ;;
     *) echo "unknown cell $cell" >&2; exit 2 ;;
   esac
-  if [ -n "$launcher0" ] && [ "$cell" != ab ]; then targets+=(pass0); [ "$cell" = stream ] || targets+=(shim0); fi
+  if [ -n "$launcher0" ] && [ "$cell" != ab ]; then targets+=(pass0); if [ "$cell" = stream ]; then targets+=(repair0); else targets+=(shim0); fi; fi
   for round in $(seq "$ROUNDS"); do
     order=("${targets[@]}")
     # Alternate the order round by round, so no target always follows the same one.

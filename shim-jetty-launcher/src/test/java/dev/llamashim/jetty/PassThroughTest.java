@@ -169,6 +169,78 @@ class PassThroughTest {
     }
 
     @Test
+    void eventsSentTogetherReachTheClientBeforeTheUpstreamSendsMore() throws Exception {
+        List<String> events = sseEvents(Fixture.load("new", "content-native-stream"));
+        int burst = events.size() - 2;
+        CountDownLatch clientSawBurst = new CountDownLatch(1);
+        AtomicLong restSentAt = new AtomicLong();
+        upstream.route("POST", "/completion", (request, response, callback) -> {
+            response.getHeaders().put("Content-Type", "text/event-stream");
+            // One chunk per event, back to back: the launcher reads several at once, and must not
+            // hold any of them back for what comes next.
+            for (int i = 0; i < burst; i++) {
+                write(response, false, events.get(i));
+            }
+            clientSawBurst.await(5, TimeUnit.SECONDS);
+            Thread.sleep(300);
+            restSentAt.set(System.nanoTime());
+            for (int i = burst; i < events.size(); i++) {
+                write(response, false, events.get(i));
+            }
+            response.write(true, ByteBuffer.allocate(0), callback);
+        });
+
+        HttpResponse<InputStream> response = Http.client().send(
+                Http.jsonPost(launcher.uri().resolve("/completion"),
+                        "{\"prompt\":\"hi\",\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> received = new ArrayList<>();
+        long burstSeenAt = 0;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            StringBuilder event = new StringBuilder();
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                event.append(line).append('\n');
+                if (line.isEmpty()) {
+                    received.add(event.toString());
+                    event.setLength(0);
+                    if (received.size() == burst) {
+                        burstSeenAt = System.nanoTime();
+                        clientSawBurst.countDown();
+                    }
+                }
+            }
+        }
+        assertThat(received).containsExactlyElementsOf(events);
+        assertThat(burstSeenAt).as("the burst's last event arrived before the rest was sent").isLessThan(restSentAt.get());
+    }
+
+    @Test
+    void anEventStreamWithAContentLengthArrivesWhole() throws Exception {
+        String stream = Fixture.load("new", "content-native-stream").bodyText();
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        upstream.route("POST", "/completion", (request, response, callback) -> {
+            response.getHeaders().put("Content-Type", "text/event-stream");
+            response.getHeaders().put("Content-Length", bytes.length);
+            // The last piece carries bytes, not only the end.
+            int half = bytes.length / 2;
+            FutureCallback first = new FutureCallback();
+            response.write(false, ByteBuffer.wrap(bytes, 0, half), first);
+            first.get(5, TimeUnit.SECONDS);
+            response.write(true, ByteBuffer.wrap(bytes, half, bytes.length - half), callback);
+        });
+
+        HttpResponse<String> response = Http.client().send(
+                Http.jsonPost(launcher.uri().resolve("/completion"),
+                        "{\"prompt\":\"hi\",\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(stream);
+    }
+
+    @Test
     void plainChatStreamingWithoutToolsIsNotShimmedButStreamedNatively() throws Exception {
         Fixture stream = Fixture.load("new", "content-native-stream");
         upstream.route("POST", "/v1/chat/completions", Reply.of(stream));
