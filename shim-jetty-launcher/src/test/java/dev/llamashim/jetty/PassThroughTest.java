@@ -8,6 +8,7 @@ import dev.llamashim.servlet.testing.Http;
 import dev.llamashim.servlet.testing.RecordedRequest;
 import dev.llamashim.servlet.testing.Reply;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -148,24 +149,13 @@ class PassThroughTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).contains("text/event-stream");
-        List<String> received = new ArrayList<>();
-        long firstSeenAt = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            StringBuilder event = new StringBuilder();
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                event.append(line).append('\n');
-                if (line.isEmpty()) {
-                    received.add(event.toString());
-                    event.setLength(0);
-                    if (received.size() == 1) {
-                        firstSeenAt = System.nanoTime();
-                        clientSawFirst.countDown();
-                    }
-                }
-            }
-        }
+        AtomicLong firstSeenAt = new AtomicLong();
+        List<String> received = readEvents(response.body(), 1, () -> {
+            firstSeenAt.set(System.nanoTime());
+            clientSawFirst.countDown();
+        });
         assertThat(received).containsExactlyElementsOf(events);
-        assertThat(firstSeenAt).as("the first event arrived before the second was sent").isLessThan(secondSentAt.get());
+        assertThat(firstSeenAt.get()).as("the first event arrived before the second was sent").isLessThan(secondSentAt.get());
     }
 
     @Test
@@ -196,24 +186,13 @@ class PassThroughTest {
                 HttpResponse.BodyHandlers.ofInputStream());
 
         assertThat(response.statusCode()).isEqualTo(200);
-        List<String> received = new ArrayList<>();
-        long burstSeenAt = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-            StringBuilder event = new StringBuilder();
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                event.append(line).append('\n');
-                if (line.isEmpty()) {
-                    received.add(event.toString());
-                    event.setLength(0);
-                    if (received.size() == burst) {
-                        burstSeenAt = System.nanoTime();
-                        clientSawBurst.countDown();
-                    }
-                }
-            }
-        }
+        AtomicLong burstSeenAt = new AtomicLong();
+        List<String> received = readEvents(response.body(), burst, () -> {
+            burstSeenAt.set(System.nanoTime());
+            clientSawBurst.countDown();
+        });
         assertThat(received).containsExactlyElementsOf(events);
-        assertThat(burstSeenAt).as("the burst's last event arrived before the rest was sent").isLessThan(restSentAt.get());
+        assertThat(burstSeenAt.get()).as("the burst's last event arrived before the rest was sent").isLessThan(restSentAt.get());
     }
 
     @Test
@@ -277,5 +256,24 @@ class PassThroughTest {
         FutureCallback written = new FutureCallback();
         response.write(last, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), written);
         written.get(5, TimeUnit.SECONDS);
+    }
+
+    /** Reads the client's event stream to its end, event by event; {@code onCount} runs as the {@code count}th arrives. */
+    private static List<String> readEvents(InputStream body, int count, Runnable onCount) throws IOException {
+        List<String> received = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            StringBuilder event = new StringBuilder();
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                event.append(line).append('\n');
+                if (line.isEmpty()) {
+                    received.add(event.toString());
+                    event.setLength(0);
+                    if (received.size() == count) {
+                        onCount.run();
+                    }
+                }
+            }
+        }
+        return received;
     }
 }

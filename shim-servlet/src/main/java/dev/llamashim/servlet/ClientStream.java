@@ -402,18 +402,7 @@ final class ClientStream implements WriteListener {
      * head (waiting at most {@link #WRITER_WAIT_MILLIS}).
      */
     void clientWentAway() {
-        Runnable task = null;
-        lock.lock();
-        try {
-            containerEnding = true;
-            if (state != State.ENDED && state != State.GONE) {
-                task = becomeGone();
-            }
-            awaitQuiet(true);
-        } finally {
-            lock.unlock();
-        }
-        runIfAny(task);
+        stopForContainer(true);
     }
 
     /** The client is gone: nothing queued stays, every waiter wakes; returns the room task to run. Under the lock. */
@@ -589,6 +578,11 @@ final class ClientStream implements WriteListener {
      * {@link #WRITER_WAIT_MILLIS}): the container recycles the response for another request next.
      */
     void containerEnded() {
+        stopForContainer(false);
+    }
+
+    /** The container ends the request: nothing more is written; waits as {@link #awaitQuiet} does. */
+    private void stopForContainer(boolean orCompletes) {
         Runnable task = null;
         lock.lock();
         try {
@@ -596,7 +590,7 @@ final class ClientStream implements WriteListener {
             if (state != State.ENDED && state != State.GONE) {
                 task = becomeGone();
             }
-            awaitQuiet(false);
+            awaitQuiet(orCompletes);
         } finally {
             lock.unlock();
         }
