@@ -7,6 +7,7 @@ import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -56,6 +56,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private static final String TARGET_URI_ATTRIBUTE = "dev.llamashim.jetty.targetUri";
     private static final String UPSTREAM_START_ATTRIBUTE = "dev.llamashim.jetty.upstreamStartNanos";
     private static final String UPSTREAM_FIRST_BYTE_ATTRIBUTE = "dev.llamashim.jetty.upstreamFirstByteNanos";
+    private static final String EVENT_STREAM_WRITER_ATTRIBUTE = "dev.llamashim.jetty.eventStreamWriter";
     private static final String CLIENT_FAILURE_ATTRIBUTE = "dev.llamashim.jetty.clientFailureStatus";
     private static final String UPSTREAM_ANSWERED_ATTRIBUTE = "dev.llamashim.jetty.upstreamAnswered";
     private static final String HANG_UP_WATCH_ATTRIBUTE = "dev.llamashim.jetty.hangUpWatch";
@@ -245,51 +246,36 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
     }
 
-    /** Passes an event stream on with an {@link EventStreamWriter}; any other body as Jetty's proxy does. */
-    @Override
-    protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
-        return new StreamingResponseListener(request, response);
-    }
-
-    /** Other bodies than event streams keep the servlet output buffer (turning it off made Jetty write them one byte at a time). */
+    /**
+     * An event stream goes out piece by piece, each flushed: the servlet output buffer would hold
+     * small events (one per token) back. Other bodies keep the buffer; turning it off instead made
+     * Jetty write them one byte at a time (BENCHMARKS.md).
+     */
     @Override
     protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
             byte[] buffer, int offset, int length, Callback callback) {
         if (request.getAttribute(RequestCapture.ATTRIBUTE) instanceof RequestCapture capture) {
             capture.upstreamBytes(buffer, offset, length);
         }
-        super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
-    }
-
-    /**
-     * Jetty's proxy response listener, but an event stream's content goes to the client through an
-     * {@link EventStreamWriter}, which reads it itself: events that arrived together leave in one
-     * write, each flushed once nothing more is at hand.
-     */
-    private final class StreamingResponseListener extends ProxyResponseListener {
-
-        private final HttpServletRequest request;
-        private final HttpServletResponse response;
-
-        StreamingResponseListener(HttpServletRequest request, HttpServletResponse response) {
-            super(request, response);
-            this.request = request;
-            this.response = response;
+        String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+            super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
+            return;
         }
-
-        @Override
-        public void onContentSource(Response proxyResponse, Content.Source source) {
-            String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
-            if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                super.onContentSource(proxyResponse, source);
-                return;
+        try {
+            EventStreamWriter writer = (EventStreamWriter) request.getAttribute(EVENT_STREAM_WRITER_ATTRIBUTE);
+            if (writer == null) {
+                ServletOutputStream out = response.getOutputStream();
+                writer = new EventStreamWriter(out, proxyResponse, buffer, offset, length, callback);
+                request.setAttribute(EVENT_STREAM_WRITER_ATTRIBUTE, writer);
+                // The container calls back once the output is ready, and the first piece goes out then.
+                out.setWriteListener(writer);
+            } else {
+                writer.write(buffer, offset, length, callback);
             }
-            RequestCapture capture = request.getAttribute(RequestCapture.ATTRIBUTE) instanceof RequestCapture c ? c : null;
-            try {
-                new EventStreamWriter(response.getOutputStream(), proxyResponse, source, capture).start();
-            } catch (IOException | RuntimeException e) {
-                proxyResponse.abort(e);
-            }
+        } catch (IOException | RuntimeException e) {
+            callback.failed(e);
+            proxyResponse.abort(e);
         }
     }
 
