@@ -23,11 +23,11 @@ import java.util.function.Consumer;
  * asking {@code isReady()} before every write, flush and {@code complete()}. A thread that hears
  * "not ready" stops, and the container's {@code onWritePossible} carries on; until it came,
  * senders only queue. {@code complete()} is called only after the last bytes were written and
- * {@code isReady()} said yes again; it sends what the output still buffers with the response's
- * end, so the last bytes are not flushed on their own first. A whole answer gets an output buffer
- * that holds all of it, so head, body and end go to the client in one write. Without an async
- * cycle (the forwarder answers on the request's own thread) events are written blocking by the
- * thread that sends them.
+ * flushed and {@code isReady()} said yes again: a response the container still buffers is not
+ * committed, and a container whose async timeout fires then replaces it with its own error page.
+ * A whole answer gets an output buffer that holds all of it, so head and body go to the client in
+ * one write, and the end in a second. Without an async cycle (the forwarder answers on the
+ * request's own thread) events are written blocking by the thread that sends them.
  *
  * <p>It calls back only outside its lock: once "client gone" when a write fails, and the one
  * "room again" task a writer left with {@link #hasRoomOrLater}.
@@ -461,7 +461,7 @@ final class ClientStream implements WriteListener {
      * registered as non-blocking ({@link #listen}, done here unless it was already).
      *
      * @param holdBytes the length of a whole answer without a {@code Content-Length} that the
-     *     output buffer is to hold until the response ends (one write for head, body and end), or 0
+     *     output buffer is to hold until it is flushed (one write for head and body), or 0
      */
     private void start(int status, List<Map.Entry<String, String>> headers, String contentType, long length,
             int holdBytes, State opened) {
@@ -649,9 +649,7 @@ final class ClientStream implements WriteListener {
                         giveUpTurn(Turn.FREE);
                         break;
                     }
-                    // Before the end no flush: complete() sends what is buffered with the end.
-                    ByteBuffer head = queue.peek();
-                    next = flushDue && head != END ? null : head;
+                    next = flushDue ? null : queue.peek();
                     if (!flushDue && next == null) {
                         giveUpTurn(Turn.FREE);
                         task = takeRoomTask();
