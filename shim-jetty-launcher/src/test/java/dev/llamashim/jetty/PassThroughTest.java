@@ -124,19 +124,35 @@ class PassThroughTest {
 
     @Test
     void nativeCompletionSseReachesTheClientEventByEventAsTheUpstreamSendsIt() throws Exception {
+        assertFirstEventsArriveBeforeTheRestIsSent(1);
+    }
+
+    @Test
+    void eventsSentTogetherReachTheClientBeforeTheUpstreamSendsMore() throws Exception {
+        // One chunk per event, back to back: the launcher may read several at once, and must not
+        // hold any of them back for what comes next.
+        assertFirstEventsArriveBeforeTheRestIsSent(
+                sseEvents(Fixture.load("new", "content-native-stream")).size() - 2);
+    }
+
+    /**
+     * The upstream sends the stream's first {@code sentFirst} events, waits until the client has
+     * them all (or gives up after a while), then sends the rest: had the launcher held any back,
+     * the client would see them only once more was sent.
+     */
+    private void assertFirstEventsArriveBeforeTheRestIsSent(int sentFirst) throws Exception {
         List<String> events = sseEvents(Fixture.load("new", "content-native-stream"));
-        String first = events.get(0);
-        CountDownLatch clientSawFirst = new CountDownLatch(1);
-        AtomicLong secondSentAt = new AtomicLong();
+        CountDownLatch clientSawThem = new CountDownLatch(1);
+        AtomicLong restSentAt = new AtomicLong();
         upstream.route("POST", "/completion", (request, response, callback) -> {
             response.getHeaders().put("Content-Type", "text/event-stream");
-            write(response, false, first);
-            // Wait for the client to see the first event (or give up after a while): if the
-            // launcher buffered the stream, the client would only see it once more was sent.
-            clientSawFirst.await(5, TimeUnit.SECONDS);
+            for (int i = 0; i < sentFirst; i++) {
+                write(response, false, events.get(i));
+            }
+            clientSawThem.await(5, TimeUnit.SECONDS);
             Thread.sleep(300);
-            secondSentAt.set(System.nanoTime());
-            for (int i = 1; i < events.size(); i++) {
+            restSentAt.set(System.nanoTime());
+            for (int i = sentFirst; i < events.size(); i++) {
                 write(response, false, events.get(i));
             }
             response.write(true, ByteBuffer.allocate(0), callback);
@@ -149,50 +165,14 @@ class PassThroughTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).contains("text/event-stream");
-        AtomicLong firstSeenAt = new AtomicLong();
-        List<String> received = readEvents(response.body(), 1, () -> {
-            firstSeenAt.set(System.nanoTime());
-            clientSawFirst.countDown();
+        AtomicLong sawThemAt = new AtomicLong();
+        List<String> received = readEvents(response.body(), sentFirst, () -> {
+            sawThemAt.set(System.nanoTime());
+            clientSawThem.countDown();
         });
         assertThat(received).containsExactlyElementsOf(events);
-        assertThat(firstSeenAt.get()).as("the first event arrived before the second was sent").isLessThan(secondSentAt.get());
-    }
-
-    @Test
-    void eventsSentTogetherReachTheClientBeforeTheUpstreamSendsMore() throws Exception {
-        List<String> events = sseEvents(Fixture.load("new", "content-native-stream"));
-        int burst = events.size() - 2;
-        CountDownLatch clientSawBurst = new CountDownLatch(1);
-        AtomicLong restSentAt = new AtomicLong();
-        upstream.route("POST", "/completion", (request, response, callback) -> {
-            response.getHeaders().put("Content-Type", "text/event-stream");
-            // One chunk per event, back to back: the launcher reads several at once, and must not
-            // hold any of them back for what comes next.
-            for (int i = 0; i < burst; i++) {
-                write(response, false, events.get(i));
-            }
-            clientSawBurst.await(5, TimeUnit.SECONDS);
-            Thread.sleep(300);
-            restSentAt.set(System.nanoTime());
-            for (int i = burst; i < events.size(); i++) {
-                write(response, false, events.get(i));
-            }
-            response.write(true, ByteBuffer.allocate(0), callback);
-        });
-
-        HttpResponse<InputStream> response = Http.client().send(
-                Http.jsonPost(launcher.uri().resolve("/completion"),
-                        "{\"prompt\":\"hi\",\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
-                HttpResponse.BodyHandlers.ofInputStream());
-
-        assertThat(response.statusCode()).isEqualTo(200);
-        AtomicLong burstSeenAt = new AtomicLong();
-        List<String> received = readEvents(response.body(), burst, () -> {
-            burstSeenAt.set(System.nanoTime());
-            clientSawBurst.countDown();
-        });
-        assertThat(received).containsExactlyElementsOf(events);
-        assertThat(burstSeenAt.get()).as("the burst's last event arrived before the rest was sent").isLessThan(restSentAt.get());
+        assertThat(sawThemAt.get()).as("the first %d events arrived before the rest was sent", sentFirst)
+                .isLessThan(restSentAt.get());
     }
 
     @Test
