@@ -54,10 +54,13 @@ record ShimAnswer(
 
     private static final ObjectMapper JSON = ServletJson.MAPPER;
 
-    /** Connection-level headers and ones the container computes; never copied from the forwarder. */
+    /**
+     * Connection-level headers and ones the container computes; never copied from the forwarder.
+     * {@code Date} is the container's: copied as well, a Jetty response would carry two.
+     */
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "content-length");
+            "te", "trailer", "transfer-encoding", "upgrade", "content-length", "date");
 
     /** Headers that described the JSON body and would lie about the stream. */
     private static final Set<String> ABOUT_THE_JSON_BODY = Set.of(

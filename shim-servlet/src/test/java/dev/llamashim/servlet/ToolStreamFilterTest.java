@@ -26,6 +26,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -85,6 +88,25 @@ class ToolStreamFilterTest {
             byte[] expected = new StreamSynthesizer(ChunkingPolicy.defaults()).toBytes(ChatResponse.parse(TOOL_CALL.body()), true);
             assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(new String(expected, StandardCharsets.UTF_8));
             StreamContract.assertConforms(response.body(), true);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1}")
+    @MethodSource("dev.llamashim.servlet.testing.Downstream#everyCombination")
+    void aShimmedAnswerCarriesOneDateHeaderWhenTheModelServerSentOne(ServletContainer.Kind kind, Downstream downstream)
+            throws Exception {
+        // Ollama and vLLM date their answers (llama-server does not); the container dates the stream too.
+        Reply dated = Reply.of(TOOL_CALL);
+        List<Map.Entry<String, String>> headers = new ArrayList<>(dated.headers());
+        headers.add(Map.entry("Date", "Tue, 01 Dec 2026 10:00:00 GMT"));
+        Reply withDate = new Reply(dated.status(), headers, dated.parts(), dated.before(), dated.between());
+        try (Downstream.Setup setup = start(kind, downstream, Routes.always(withDate))) {
+            byte[] request = Fixture.load("new", "tool-call-native-stream-usage").requestBody();
+
+            HttpResponse<byte[]> response = Http.postJson(chat(setup), request);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().allValues("Date")).hasSize(1);
         }
     }
 
