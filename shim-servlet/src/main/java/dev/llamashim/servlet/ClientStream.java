@@ -22,12 +22,14 @@ import java.util.function.Consumer;
  * output is non-blocking: bytes wait in a queue, and exactly one thread at a time writes them,
  * asking {@code isReady()} before every write, flush and {@code complete()}. A thread that hears
  * "not ready" stops, and the container's {@code onWritePossible} carries on; until it came,
- * senders only queue. {@code complete()} is called only after the last bytes were written and
- * flushed and {@code isReady()} said yes again: a response the container still buffers is not
- * committed, and a container whose async timeout fires then replaces it with its own error page.
- * A whole answer gets an output buffer that holds all of it, so head and body go to the client in
- * one write, and the end in a second. Without an async cycle (the forwarder answers on the
- * request's own thread) events are written blocking by the thread that sends them.
+ * senders only queue. Bytes written are flushed before the writer stops, except the last ones:
+ * the output is closed after them, so they and the response's end leave together. Either call
+ * commits the response: one the container still buffers is not committed, and a container whose
+ * async timeout fires then replaces it with its own error page. {@code complete()} is called only
+ * after that close and once {@code isReady()} said yes again. A whole answer gets an output buffer
+ * that holds all of it, so its head, body and end go to the client in one write (the container
+ * may then frame it with a {@code Content-Length}). Without an async cycle (the forwarder answers
+ * on the request's own thread) events are written blocking by the thread that sends them.
  *
  * <p>It calls back only outside its lock: once "client gone" when a write fails, and the one
  * "room again" task a writer left with {@link #hasRoomOrLater}.
@@ -643,13 +645,16 @@ final class ClientStream implements WriteListener {
         try {
             while (true) {
                 ByteBuffer next;
+                boolean endNext;
                 lock.lock();
                 try {
                     if (state != State.OPEN) {
                         giveUpTurn(Turn.FREE);
                         break;
                     }
-                    next = flushDue ? null : queue.peek();
+                    ByteBuffer first = queue.peek();
+                    next = flushDue ? null : first;
+                    endNext = first == END;
                     if (!flushDue && next == null) {
                         giveUpTurn(Turn.FREE);
                         task = takeRoomTask();
@@ -674,7 +679,12 @@ final class ClientStream implements WriteListener {
                     break;
                 }
                 if (next == null) {
-                    output.flush();
+                    if (endNext) {
+                        // The last bytes and the response's end leave in one write, committed by this call.
+                        output.close();
+                    } else {
+                        output.flush();
+                    }
                     lock.run(() -> flushDue = false);
                 } else if (next == END) {
                     lock.run(() -> {
