@@ -247,8 +247,11 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     }
 
     /**
-     * An event stream goes out piece by piece, each flushed: the servlet output buffer would hold
-     * small events (one per token) back. Other bodies keep the buffer; turning it off instead made
+     * An answer the shim holds whole ({@link ToolStreamFilter#HELD_ANSWER_ATTRIBUTE}) is written
+     * to it at once, on this thread: its output never blocks, so no write listener is needed
+     * (Jetty's proxy would set one, and the shim would call it back on another thread). An event
+     * stream goes out piece by piece, each flushed: the servlet output buffer would hold small
+     * events (one per token) back. Other bodies keep the buffer; turning it off instead made
      * Jetty write them one byte at a time (BENCHMARKS.md).
      */
     @Override
@@ -256,6 +259,18 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
             byte[] buffer, int offset, int length, Callback callback) {
         if (request.getAttribute(RequestCapture.ATTRIBUTE) instanceof RequestCapture capture) {
             capture.upstreamBytes(buffer, offset, length);
+        }
+        if (Boolean.TRUE.equals(request.getAttribute(ToolStreamFilter.HELD_ANSWER_ATTRIBUTE))) {
+            try {
+                response.getOutputStream().write(buffer, offset, length);
+            } catch (IOException | RuntimeException e) {
+                // Past max_response_bytes: the upstream exchange ends, and the shim answers 502.
+                callback.failed(e);
+                proxyResponse.abort(e);
+                return;
+            }
+            callback.succeeded();
+            return;
         }
         String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {

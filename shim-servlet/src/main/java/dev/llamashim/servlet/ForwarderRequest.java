@@ -16,13 +16,26 @@ import java.util.List;
 final class ForwarderRequest extends ReplayedBodyRequest {
 
     private final ServletResponse forwarderResponse;
+    private final boolean heldAnswer;
     private final ForwarderEvents events;
     private volatile ForwarderAsyncContext asyncContext;
 
-    ForwarderRequest(HttpServletRequest request, byte[] body, ServletResponse forwarderResponse, ForwarderEvents events) {
+    /** @param heldAnswer whether {@code forwarderResponse} holds the whole answer ({@link ToolStreamFilter#HELD_ANSWER_ATTRIBUTE}) */
+    ForwarderRequest(HttpServletRequest request, byte[] body, ServletResponse forwarderResponse, boolean heldAnswer,
+            ForwarderEvents events) {
         super(request, body);
         this.forwarderResponse = forwarderResponse;
+        this.heldAnswer = heldAnswer;
         this.events = events;
+    }
+
+    /** {@link ToolStreamFilter#HELD_ANSWER_ATTRIBUTE} is this request's own, read from no other. */
+    @Override
+    public Object getAttribute(String name) {
+        if (ToolStreamFilter.HELD_ANSWER_ATTRIBUTE.equals(name)) {
+            return heldAnswer ? Boolean.TRUE : null;
+        }
+        return super.getAttribute(name);
     }
 
     @Override

@@ -143,7 +143,7 @@ final class ShimExchange implements AsyncListener, ForwarderEvents {
         RepairPipe pipe = stream
                 ? held.repairInto(client, plan.repairOptions(settings.textToolCalls()), this::onContainerThread)
                 : null;
-        ForwarderRequest forwarded = new ForwarderRequest(request, stream ? clientBody : plan.upstreamBody(), held, this);
+        ForwarderRequest forwarded = new ForwarderRequest(request, stream ? clientBody : plan.upstreamBody(), held, !stream, this);
         return new Attempt(retry, forwarded, held, pipe);
     }
 

@@ -69,6 +69,14 @@ public final class ToolStreamFilter implements Filter {
     /** Request attribute a forwarder sets to {@code Boolean.TRUE} when it saw the client go away. */
     public static final String CLIENT_GONE_ATTRIBUTE = "dev.llamashim.clientGone";
 
+    /**
+     * Request attribute that reads {@code Boolean.TRUE} on the request a forwarder gets when the
+     * filter holds the whole answer in memory (a {@code stream:false} ask it re-streams): writes
+     * to that response's output never block, so a forwarder may write each piece and go on, with
+     * no {@code WriteListener} and no wait for a callback. On any other request it is absent.
+     */
+    public static final String HELD_ANSWER_ATTRIBUTE = "dev.llamashim.heldAnswer";
+
     private ShimSettings settings;
     private StreamSynthesizer synthesizer;
     private ScheduledExecutorService heartbeats;
