@@ -9,7 +9,9 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Passes an upstream event stream on to the client piece by piece, each piece written and then
  * flushed with non-blocking output, so every event leaves as it arrives (the servlet output
- * buffer would otherwise hold small events back) while normal bodies keep the buffer.
+ * buffer would otherwise hold small events back) while normal bodies keep the buffer. Used for
+ * an output that is not the container's own (the filter's repair pipe); the container's own takes
+ * the cheaper {@link DirectEventStreamWriter}.
  */
 final class EventStreamWriter implements WriteListener {
 

@@ -77,6 +77,13 @@ final class RequestCapture {
         }
     }
 
+    /** Bytes of the model server's current answer, as they arrived; {@code content} is left as it was. */
+    synchronized void upstreamBytes(ByteBuffer content) {
+        if (!upstream.isEmpty()) {
+            upstream.get(upstream.size() - 1).body().add(content);
+        }
+    }
+
     /** Bytes on their way to the client; {@code content} is left as it was. */
     synchronized void clientBytes(ByteBuffer content) {
         client.add(content);

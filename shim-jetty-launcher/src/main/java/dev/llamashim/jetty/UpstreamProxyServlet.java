@@ -18,7 +18,6 @@ import java.net.URI;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -28,8 +27,10 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.HttpOutput;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -61,6 +62,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     private static final String UPSTREAM_ANSWERED_ATTRIBUTE = "dev.llamashim.jetty.upstreamAnswered";
     private static final String HANG_UP_WATCH_ATTRIBUTE = "dev.llamashim.jetty.hangUpWatch";
     private static final String CLIENT_GONE_ATTRIBUTE = ToolStreamFilter.CLIENT_GONE_ATTRIBUTE;
+    private static final String EVENT_STREAM = "text/event-stream";
     /** nginx's status for a request whose client closed the connection first; only the access log sees it. */
     private static final int CLIENT_CLOSED_REQUEST = 499;
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamProxyServlet.class);
@@ -247,12 +249,23 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
     }
 
     /**
+     * Jetty's response listener, except that an event stream bound for the container's own output
+     * skips {@link #onResponseContent} and goes out through a {@link DirectEventStreamWriter}.
+     */
+    @Override
+    protected Response.Listener newProxyResponseListener(HttpServletRequest request, HttpServletResponse response) {
+        return new UpstreamResponseListener(request, response);
+    }
+
+    /**
      * An answer the shim holds whole ({@link ToolStreamFilter#HELD_ANSWER_ATTRIBUTE}) is written
      * to it at once, on this thread: its output never blocks, so no write listener is needed
      * (Jetty's proxy would set one, and the shim would call it back on another thread). An event
      * stream goes out piece by piece, each flushed: the servlet output buffer would hold small
      * events (one per token) back. Other bodies keep the buffer; turning it off instead made
-     * Jetty write them one byte at a time (BENCHMARKS.md).
+     * Jetty write them one byte at a time (BENCHMARKS.md). An event stream reaches this method only
+     * when its output is not the container's own ({@link UpstreamResponseListener}): the filter's
+     * repair pipe, in modes {@code repair} and {@code auto}, or the answer it holds whole.
      */
     @Override
     protected void onResponseContent(HttpServletRequest request, HttpServletResponse response, Response proxyResponse,
@@ -272,8 +285,7 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
             callback.succeeded();
             return;
         }
-        String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+        if (!isEventStream(proxyResponse)) {
             super.onResponseContent(request, response, proxyResponse, buffer, offset, length, callback);
             return;
         }
@@ -291,6 +303,65 @@ final class UpstreamProxyServlet extends AsyncProxyServlet {
         } catch (IOException | RuntimeException e) {
             callback.failed(e);
             proxyResponse.abort(e);
+        }
+    }
+
+    private static boolean isEventStream(Response proxyResponse) {
+        String type = proxyResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, EVENT_STREAM, 0, EVENT_STREAM.length());
+    }
+
+    /**
+     * Jetty's listener for one upstream response. At the answer's first chunk it decides, once,
+     * how the body goes out: an event stream whose output is the container's {@link HttpOutput}
+     * (every passed-through request) chunk by chunk from the client's buffer through a
+     * {@link DirectEventStreamWriter}, which also feeds the capture; anything else as Jetty does it,
+     * copied and handed to {@link #onResponseContent}. The client delivers one chunk at a time, each
+     * after the previous one's demand, so the fields need no lock.
+     */
+    private final class UpstreamResponseListener extends ProxyResponseListener {
+
+        private final HttpServletRequest request;
+        private final HttpServletResponse response;
+        private boolean decided;
+        /** {@code null} when the body takes Jetty's way. */
+        private DirectEventStreamWriter direct;
+
+        UpstreamResponseListener(HttpServletRequest request, HttpServletResponse response) {
+            super(request, response);
+            this.request = request;
+            this.response = response;
+        }
+
+        @Override
+        public void onContent(Response serverResponse, Content.Chunk chunk, Runnable demander) {
+            if (!decided) {
+                try {
+                    direct = directWriter(serverResponse);
+                } catch (IOException | RuntimeException e) {
+                    // The client does not demand more; it releases the chunk when this returns.
+                    serverResponse.abort(e);
+                    return;
+                }
+                decided = true;
+            }
+            if (direct == null) {
+                super.onContent(serverResponse, chunk, demander);
+            } else {
+                direct.write(chunk, demander);
+            }
+        }
+
+        private DirectEventStreamWriter directWriter(Response serverResponse) throws IOException {
+            if (!isEventStream(serverResponse)) {
+                return null;
+            }
+            // A wrapped response (the filter's repair pipe) has no write that skips its buffer.
+            if (!(response.getOutputStream() instanceof HttpOutput output)) {
+                return null;
+            }
+            RequestCapture capture = request.getAttribute(RequestCapture.ATTRIBUTE) instanceof RequestCapture c ? c : null;
+            return new DirectEventStreamWriter(output, serverResponse, capture);
         }
     }
 

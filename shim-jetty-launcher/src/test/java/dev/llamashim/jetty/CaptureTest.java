@@ -122,6 +122,25 @@ class CaptureTest {
     }
 
     @Test
+    void aPassedThroughEventStreamIsCapturedAsItArrivedAndAsTheClientGotIt() throws Exception {
+        Fixture stream = Fixture.load("new", "content-native-stream");
+        try (FakeLlamaServer upstream = FakeLlamaServer.start()) {
+            upstream.route("POST", "/v1/chat/completions", Reply.of(stream).eventByEvent(Duration.ofMillis(2)));
+            try (RunningLauncher launcher = start(upstream, CaptureWhen.ALL, 10, 1_000_000)) {
+                HttpResponse<String> response = Http.postJsonText(launcher.uri().resolve("/v1/chat/completions"),
+                        "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertThat(response.body()).isEqualTo(stream.bodyText());
+
+                Eventually.await("the capture", Duration.ofSeconds(5), () -> captures().size() == 1
+                        && Files.exists(captures().get(0).resolve("meta.json")));
+                Path capture = captures().get(0);
+                assertThat(Files.readAllBytes(capture.resolve("upstream-1.body"))).isEqualTo(stream.body());
+                assertThat(Files.readAllBytes(capture.resolve("client.body"))).isEqualTo(stream.body());
+            }
+        }
+    }
+
+    @Test
     void aSuccessIsNotCapturedWhenOnlyErrorsAre() throws Exception {
         try (FakeLlamaServer upstream = FakeLlamaServer.start()) {
             upstream.route("POST", "/v1/chat/completions", Reply.of(Fixture.load("new", "tool-call-nonstream")));

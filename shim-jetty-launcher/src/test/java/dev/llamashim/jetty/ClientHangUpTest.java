@@ -13,17 +13,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.util.FutureCallback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A client that hangs up while the model works has the model's request aborted at once, with
- * heartbeats at their default (15 s) and so before any byte is written to it; connections whose
- * clients stay are not disturbed by the watching.
+ * heartbeats at their default (15 s) and so before any byte is written to it, or in the middle of
+ * a passed-through event stream; connections whose clients stay are not disturbed by the watching.
  */
 class ClientHangUpTest {
 
@@ -87,6 +91,48 @@ class ClientHangUpTest {
 
         assertThat(latency).isLessThan(ABORT_BOUND);
         accessLine("POST /v1/chat/completions shimmed=false status=499");
+    }
+
+    @Test
+    void aHangUpInTheMiddleOfAPassedThroughEventStreamAbortsTheModelsRequestWithinASecond() throws Exception {
+        upstream.route("POST", "/completion", (request, response, callback) -> {
+            response.getHeaders().put("Content-Type", "text/event-stream");
+            long deadline = System.nanoTime() + MODEL_TIME.toNanos();
+            for (int i = 0; System.nanoTime() < deadline; i++) {
+                FutureCallback written = new FutureCallback();
+                response.write(false, ByteBuffer.wrap(("data: {\"n\":" + i + "}\n\n").getBytes(StandardCharsets.UTF_8)), written);
+                try {
+                    written.get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // The launcher closed the connection: the model stops, as llama-server does.
+                    modelStoppedAt.set(System.nanoTime());
+                    callback.failed(e.getCause());
+                    return;
+                }
+                Thread.sleep(20);
+            }
+            response.write(true, ByteBuffer.allocate(0), callback);
+        });
+
+        long hungUpAt;
+        try (Socket socket = new Socket("127.0.0.1", launcher.port())) {
+            socket.setSoTimeout(5_000);
+            Http.writeJsonPost(socket.getOutputStream(), "/completion",
+                    "{\"prompt\":\"hi\",\"stream\":true}".getBytes(StandardCharsets.UTF_8));
+            String seen = "";
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[1024];
+            while (seen.split("\n\n", -1).length <= 3) {
+                int read = in.read(buffer);
+                assertThat(read).as("the stream goes on").isPositive();
+                seen += new String(buffer, 0, read, StandardCharsets.UTF_8);
+            }
+            assertThat(seen).startsWith("HTTP/1.1 200 ").contains("data: {\"n\":2}");
+            hungUpAt = System.nanoTime();
+        }
+
+        Eventually.await("the launcher to abort the model's request", Duration.ofSeconds(5), () -> upstream.failedExchanges() == 1);
+        assertThat(Duration.ofNanos(modelStoppedAt.get() - hungUpAt)).isLessThan(ABORT_BOUND);
     }
 
     @Test

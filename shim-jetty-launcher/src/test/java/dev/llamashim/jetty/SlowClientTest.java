@@ -18,6 +18,7 @@ import java.lang.management.ThreadInfo;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,13 +26,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.util.FutureCallback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A client that asks for a large stream and then does not read holds no thread and slows nobody
- * else down; when it reads again it gets the whole stream, and when it leaves the stream is let go.
+ * else down; when it reads again it gets the whole stream (synthesized, or the model server's own
+ * passed through), and when it leaves the stream is let go.
  */
 class SlowClientTest {
 
@@ -111,8 +114,50 @@ class SlowClientTest {
                         .anyMatch(line -> line.startsWith("POST /big/chat/completions")));
     }
 
+    @Test
+    void aClientThatStopsReadingAPassedThroughEventStreamGetsItWholeOnceItReadsAgain() throws Exception {
+        // 16 MB in 4,000 events of 4 KB, each event's letter different from its neighbours': more
+        // than the sockets' buffers hold, so the launcher's writes to the client wait, and a chunk
+        // handed back to the proxy's client before its write was done would show as wrong bytes.
+        StringBuilder stream = new StringBuilder();
+        List<byte[]> events = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            String event = "data: {\"n\":" + i + ",\"text\":\"" + String.valueOf((char) ('a' + i % 26)).repeat(4_000) + "\"}\n\n";
+            events.add(event.getBytes(StandardCharsets.UTF_8));
+            stream.append(event);
+        }
+        upstream.route("POST", "/native/chat/completions", (request, response, callback) -> {
+            response.getHeaders().put("Content-Type", "text/event-stream");
+            for (byte[] event : events) {
+                FutureCallback written = new FutureCallback();
+                response.write(false, ByteBuffer.wrap(event), written);
+                written.get(30, TimeUnit.SECONDS);
+            }
+            response.write(true, ByteBuffer.allocate(0), callback);
+        });
+        String plainStream = "{\"model\":\"tiny\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        try (Socket slow = askAndDoNotRead("/native/chat/completions", plainStream)) {
+            Thread.sleep(1_000);
+            assertThat(launcherThreadsInABlockingWrite()).as("threads parked writing to the client").isEmpty();
+
+            byte[] received = slow.getInputStream().readAllBytes();
+            String text = new String(received, StandardCharsets.ISO_8859_1);
+            assertThat(text).startsWith("HTTP/1.1 200 ");
+            byte[] body = Arrays.copyOfRange(received, text.indexOf("\r\n\r\n") + 4, received.length);
+            byte[] expected = stream.toString().getBytes(StandardCharsets.UTF_8);
+            assertThat(Arrays.mismatch(body, expected)).as("where the %d bytes received first differ from the %d sent",
+                    body.length, expected.length).isEqualTo(-1);
+        }
+    }
+
     /** A connection whose request for the big stream was sent, and fetched upstream, and that reads nothing. */
     private Socket askForTheBigStreamAndDoNotRead() throws Exception {
+        return askAndDoNotRead("/big/chat/completions", TOOLS_REQUEST);
+    }
+
+    /** A connection whose request ({@code body} to {@code path}) was sent, and fetched upstream, and that reads nothing. */
+    private Socket askAndDoNotRead(String path, String body) throws Exception {
         Socket slow = new Socket();
         // A small receive window, so the stream backs up into the launcher rather than into this socket.
         slow.setReceiveBufferSize(4096);
@@ -120,10 +165,10 @@ class SlowClientTest {
         slow.setSoTimeout(10_000);
         // HTTP/1.0: the body ends with the connection, so it is read as sent, without chunk framing.
         OutputStream out = slow.getOutputStream();
-        out.write(("POST /big/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + TOOLS_REQUEST.length() + "\r\n\r\n" + TOOLS_REQUEST).getBytes(StandardCharsets.UTF_8));
+        out.write(("POST " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
         out.flush();
-        Eventually.await("the big answer to be fetched", Duration.ofSeconds(5), () -> upstream.requests().size() == 1);
+        Eventually.await("the answer to be fetched", Duration.ofSeconds(5), () -> upstream.requests().size() == 1);
         return slow;
     }
 
