@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * down its sending side and still waits) counts as gone.
  *
  * <p>A watch {@link #start() started} begins watching only once its request has waited
- * {@link HangUpWatchTimer#DELAY_NANOS} more (see {@link HangUpWatchTimer}); a hang-up before then
- * is noticed as soon as it begins.
+ * {@link HangUpWatchTimer#DELAY_NANOS} more, up to {@link HangUpWatchTimer#STEP_NANOS} after that
+ * (see {@link HangUpWatchTimer}); a hang-up before then is noticed as soon as it begins.
  *
  * <p>The watch must end ({@link #stop()}) before the response completes: the connection then
  * registers its own read interest, and the socket has room for one. A client that is gone has its
@@ -67,8 +67,9 @@ final class ClientHangUpWatch implements Callback, CyclicTimeouts.Expirable {
     }
 
     /**
-     * Starts the watch, which begins watching {@link HangUpWatchTimer#DELAY_NANOS} later; call it
-     * once the request's body has been read to its end. Does nothing after {@link #stop()}.
+     * Starts the watch, which begins watching {@link HangUpWatchTimer#beginNanoTime a little over
+     * DELAY_NANOS} later; call it once the request's body has been read to its end. Does nothing
+     * after {@link #stop()}.
      */
     void start() {
         synchronized (this) {
@@ -77,7 +78,7 @@ final class ClientHangUpWatch implements Callback, CyclicTimeouts.Expirable {
                 return;
             }
             state = State.PENDING;
-            beginNanoTime = NanoTime.now() + HangUpWatchTimer.DELAY_NANOS;
+            beginNanoTime = HangUpWatchTimer.beginNanoTime(NanoTime.now());
         }
         timer.startLater(this);
     }
